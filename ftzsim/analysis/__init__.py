@@ -1,0 +1,1 @@
+"""Analysis of results: figures (and, with the engine, sensitivity summaries)."""

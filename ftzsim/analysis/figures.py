@@ -1,0 +1,120 @@
+"""Figures of a single run: national series and the zone map.
+
+Each function takes data and an optional matplotlib ``Axes`` and returns the ``Axes``
+(STYLE §7). :func:`run_figures` draws the set ``ftzsim run --figures`` writes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from ftzsim.model.outcomes import NATIONAL_OUTCOMES
+
+__all__ = ["PALETTE", "national_series", "run_figures", "style", "zone_map"]
+
+#: Okabe-Ito colour-blind-safe palette.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+_REGION_COLOURS = {"east": PALETTE[0], "central": PALETTE[1], "west": PALETTE[2], "northeast": PALETTE[3]}
+
+
+def style() -> dict:
+    """Journal style: readable fonts, no top/right spines, light grid."""
+    return {
+        "font.size": 9,
+        "axes.titlesize": 10,
+        "axes.labelsize": 9,
+        "legend.fontsize": 8,
+        "axes.spines.top": False,
+        "axes.spines.right": False,
+        "axes.grid": True,
+        "grid.alpha": 0.25,
+        "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+        "figure.dpi": 150,
+        "savefig.bbox": "tight",
+        "pdf.fonttype": 42,
+    }
+
+
+def national_series(df: pd.DataFrame, outcome: str, ax=None, label: str | None = None, annual: bool = True):
+    """Plot one national outcome over time (annual aggregate by default)."""
+    from ftzsim.model.outcomes import annual as to_annual
+
+    ax = ax or plt.gca()
+    o = NATIONAL_OUTCOMES[outcome]
+    if annual:
+        a = to_annual(df)
+        ax.plot(a["year"], a[outcome], marker="o", ms=3, label=label)
+        ax.set_xlabel("year")
+        per = " per year" if o.agg == "flow" else ""
+    else:
+        x = df["year"] + (df["quarter"] - 1) / 4
+        ax.plot(x, df[outcome], label=label)
+        ax.set_xlabel("year")
+        per = " per quarter" if o.agg == "flow" else ""
+    ax.set_ylabel(f"{o.unit}{per}")
+    ax.set_title(o.meaning[0].upper() + o.meaning[1:])
+    return ax
+
+
+def zone_map(graph, values: dict[str, float] | None = None, ax=None, label: str = ""):
+    """Zones placed by longitude/latitude, ties drawn by strength, nodes sized by a value."""
+    ax = ax or plt.gca()
+    pos = {n: (d["lon"], d["lat"]) for n, d in graph.nodes(data=True)}
+    wmax = max((d["weight"] for *_, d in graph.edges(data=True)), default=1.0)
+    for a, b, d in graph.edges(data=True):
+        alliance = any(k != "proximity" for k in d["kinds"])
+        ax.plot(
+            [pos[a][0], pos[b][0]], [pos[a][1], pos[b][1]], color="0.35" if alliance else "0.7",
+            lw=0.5 + 2.0 * d["weight"] / wmax, ls="-" if alliance else "--", zorder=1,
+        )  # fmt: skip
+    vals = np.array([values.get(n, 0.0) if values else 1.0 for n in graph.nodes])
+    size = 30 + 400 * (vals / vals.max() if vals.max() > 0 else vals)
+    colours = [_REGION_COLOURS[graph.nodes[n]["region"]] for n in graph.nodes]
+    ax.scatter([pos[n][0] for n in graph.nodes], [pos[n][1] for n in graph.nodes], s=size, c=colours,
+               edgecolor="white", linewidth=0.8, zorder=2)  # fmt: skip
+    for n in graph.nodes:
+        ax.annotate(n, pos[n], fontsize=6, xytext=(3, 3), textcoords="offset points")
+    for r, c in _REGION_COLOURS.items():
+        ax.scatter([], [], c=c, s=30, label=r)
+    ax.plot([], [], color="0.35", lw=2, label="alliance tie")
+    ax.plot([], [], color="0.7", lw=1, ls="--", label="proximity tie")
+    ax.legend(loc="lower right", frameon=False)
+    ax.set_xlabel("longitude (°E)")
+    ax.set_ylabel("latitude (°N)")
+    ax.set_title("Pilot zones" + (f": node size = {label}" if label else ""))
+    ax.set_aspect("equal", adjustable="datalim")
+    return ax
+
+
+def run_figures(model, out_dir: str | Path) -> list[str]:
+    """Draw the figures of one run into ``out_dir``; return the file names written."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    nat = model.national_frame()
+    written = []
+    with plt.rc_context(style()):
+        fig, axes = plt.subplots(2, 2, figsize=(7.2, 5.0), layout="constrained")
+        for ax, name in zip(axes.flat, ["ds_exports", "ecommerce_exports", "adoption_rate", "mean_openness"]):
+            national_series(nat, name, ax=ax)
+        fig.suptitle(f"{model.config.name}: national outcomes (seed-specific run)")
+        for ext in ("png", "pdf"):
+            fig.savefig(out_dir / f"national.{ext}")
+            written.append(f"national.{ext}")
+        plt.close(fig)
+        zones = model.zone_frame()
+        last = zones[zones["step"] == zones["step"].max()].set_index("zone")
+        values = (last["ds_exports"] + last["ds_imports"]).to_dict()
+        fig, ax = plt.subplots(figsize=(6.0, 5.0), layout="constrained")
+        zone_map(model.graph, values, ax=ax, label="services trade, last quarter")
+        for ext in ("png", "pdf"):
+            fig.savefig(out_dir / f"zones.{ext}")
+            written.append(f"zones.{ext}")
+        plt.close(fig)
+    return written

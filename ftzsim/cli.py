@@ -1,0 +1,214 @@
+"""The ``ftzsim`` command line.
+
+Exit codes: 0 success, 2 bad input (a message naming the file, field and what is allowed;
+never a traceback), 1 failure of the program itself, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+
+from ftzsim import levers as L
+from ftzsim.io import UserError
+from ftzsim.scenario import ScenarioError
+
+app = typer.Typer(
+    name="ftzsim",
+    help="Agent-based simulation of China's pilot free trade zones and their digital reform.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _echo_table(rows: list[list[str]], header: list[str]) -> None:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    line = "  ".join(h.ljust(w) for h, w in zip(header, widths))
+    typer.echo(line)
+    typer.echo("  ".join("-" * w for w in widths))
+    for r in rows:
+        typer.echo("  ".join(str(c).ljust(w) for c, w in zip(r, widths)))
+
+
+@app.command("scenarios")
+def scenarios_cmd() -> None:
+    """List the bundled scenarios with one-line descriptions."""
+    from ftzsim.scenario import bundled_scenarios, load_scenario
+
+    rows = []
+    for name in bundled_scenarios():
+        sc = load_scenario(name)
+        rows.append([name, str(len(sc.zones)), str(sc.quarters), f"{sc.n_firms:,}", sc.description])
+    _echo_table(rows, ["name", "zones", "quarters", "firms", "description"])
+
+
+@app.command("levers")
+def levers_cmd(
+    kind: Annotated[
+        str | None, typer.Option(help="zone_lever, national_lever or uncertainty")
+    ] = None,
+) -> None:
+    """List every registered lever and uncertainty with unit, bounds, default and source."""
+    if kind is not None and kind not in ("zone_lever", "national_lever", "uncertainty"):
+        raise UserError(f"--kind {kind!r}: allowed: zone_lever, national_lever, uncertainty")
+    rows = [
+        [p.name, p.kind, f"[{p.lower:g}, {p.upper:g}]", f"{p.default:g}", p.unit, p.meaning]
+        for p in L.REGISTRY.values()
+        if kind is None or p.kind == kind
+    ]
+    _echo_table(rows, ["name", "kind", "bounds", "default", "unit", "meaning"])
+
+
+@app.command("validate")
+def validate_cmd(
+    files: Annotated[list[str], typer.Argument(help="scenario TOML files or bundled names")],
+) -> None:
+    """Validate scenario files; print every problem with its field path and allowed values."""
+    from ftzsim.scenario import load_scenario
+
+    bad = 0
+    for f in files:
+        try:
+            sc = load_scenario(f)
+        except ScenarioError as exc:
+            typer.echo(str(exc), err=True)
+            bad += 1
+        else:
+            typer.echo(f"{f}: ok ({sc.name}: {len(sc.zones)} zones, {sc.quarters} quarters, {sc.n_firms:,} firms)")
+    if bad:
+        raise typer.Exit(2)
+
+
+def _parse_sets(sets: list[str]) -> dict[str, float]:
+    from ftzsim.scenario import parse_set_option
+
+    out = {}
+    for s in sets:
+        k, v = parse_set_option(s)
+        if k in out:
+            raise ScenarioError("--set", [(k, "given twice")])
+        out[k] = v
+    return out
+
+
+@app.command("run")
+def run_cmd(
+    scenario: Annotated[str, typer.Argument(help="bundled scenario name or path to a .toml file")],
+    out: Annotated[Path, typer.Option("--out", help="output directory (created)")],
+    seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="seed of the model's generator")] = 0,
+    steps: Annotated[
+        int | None, typer.Option(min=1, max=400, help="quarters to run (default: the scenario's)")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="lever=value, uncertainty=value or zone.NAME.lever=value; repeatable"),
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="replace a non-empty --out")] = False,
+    figures: Annotated[bool, typer.Option(help="also draw the run's figures (PNG and PDF)")] = False,
+    quiet: Annotated[bool, typer.Option(help="no progress bar or summary")] = False,
+) -> None:
+    """Run one scenario and write national.parquet, zones.parquet, annual.parquet and manifest.json."""
+    from tqdm import tqdm
+
+    from ftzsim.io import atomic_output_dir, check_out_dir, provenance, write_json, write_parquet
+    from ftzsim.model import FTZModel
+
+    overrides = _parse_sets(set_ or [])
+    if steps is not None:
+        overrides["quarters"] = steps
+    check_out_dir(out, overwrite)  # refuse before spending time on the run
+    t0 = time.perf_counter()
+    started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    model = FTZModel(scenario, rng=seed, build_firm_agents=False, **overrides)
+    with tqdm(total=model.quarters, desc=model.config.name, unit="q", delay=1.0, disable=quiet, file=sys.stderr) as bar:
+        model.run(progress=bar.update)
+    wall = time.perf_counter() - t0
+    cfg = model.config
+    national, zones, ann = model.national_frame(), model.zone_frame(), model.annual_frame()
+    manifest = {
+        "kind": "ftzsim.run",
+        "scenario": cfg.name,
+        "scenario_source": Path(cfg.source).name,
+        "scenario_sha256": cfg.content_hash(),
+        "seed": seed,
+        "quarters": model.quarters,
+        "n_firms": int(model.n_agents.sum()),
+        "overrides": overrides,
+        "levers": dict(cfg.levers),
+        "zone_levers": {z: dict(v) for z, v in cfg.zone_levers.items()},
+        "schedule": cfg.to_dict()["schedule"],
+        "uncertainties": dict(cfg.uncertainties),
+        "summary": model.summary(),
+        "reach_times": model.reach_times(),
+        "started": started,
+        "wall_seconds": round(wall, 3),
+        "command": ["ftzsim", *sys.argv[1:]] if Path(sys.argv[0]).name == "ftzsim" else None,
+        **provenance(),
+    }
+    with atomic_output_dir(out, overwrite) as tmp:
+        write_parquet(national, tmp / "national.parquet")
+        write_parquet(zones, tmp / "zones.parquet")
+        write_parquet(ann, tmp / "annual.parquet")
+        if figures:
+            from ftzsim.analysis.figures import run_figures
+
+            manifest["figures"] = run_figures(model, tmp / "figures")
+        write_json(manifest, tmp / "manifest.json")
+    if not quiet:
+        report = list(cfg.outcomes) or ["ds_exports", "ds_imports", "ecommerce_exports", "adoption_rate"]
+        rows = [[str(int(r.year))] + [f"{getattr(r, n):,.3f}" for n in report] for r in ann.itertuples()]
+        _echo_table(rows, ["year", *report])
+        typer.echo(f"\n{cfg.name}: {model.quarters} quarters, {int(model.n_agents.sum()):,} firm agents, "
+                   f"{wall:.2f} s -> {out}")  # fmt: skip
+
+
+def _register_engine() -> None:
+    """Add the experiment engine's commands (sweep, sensitivity) when it is importable."""
+    try:
+        from ftzsim.engine.cli import register
+    except ImportError:
+        return
+    register(app)
+
+
+_register_engine()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI and turn user mistakes into exit code 2 without a traceback."""
+    try:
+        app(args=argv, standalone_mode=False)
+    except (ScenarioError, UserError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        return 2
+    except click.exceptions.UsageError as exc:
+        exc.show()
+        return 2
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.exceptions.Abort:
+        typer.echo("interrupted", err=True)
+        return 130
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        return 130
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        return 2
+    except Exception:
+        traceback.print_exc()
+        typer.echo("ftzsim failed: this is a bug or a system problem, not a mistake in your input", err=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

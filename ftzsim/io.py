@@ -1,0 +1,152 @@
+"""Writing results safely: atomic files and directories, provenance for manifests.
+
+A result that looks complete must be complete. Files are written under a temporary name in
+the same directory and moved into place with :func:`os.replace` (atomic on POSIX); a run's
+output directory is assembled under a temporary sibling name and renamed when everything
+is in it. Manifests record versions and the git revision, never absolute paths unless the
+caller passes them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "UserError",
+    "atomic_output_dir",
+    "git_revision",
+    "provenance",
+    "write_json",
+    "write_parquet",
+]
+
+_PACKAGES = ("ftzsim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx", "SALib", "pydantic", "dask")
+
+
+class UserError(ValueError):
+    """A mistake in what the user asked for (bad path, bad option): exit code 2, no traceback."""
+
+
+def write_parquet(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``df`` to ``path`` atomically (temporary file in the same folder, then rename)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        df.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_json(obj: Any, path: str | Path) -> Path:
+    """Write ``obj`` as indented JSON to ``path`` atomically."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(obj, fh, indent=2, sort_keys=False, default=_json_default)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _json_default(o: Any) -> Any:
+    import numpy as np
+
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def check_out_dir(out: str | Path, overwrite: bool) -> Path:
+    """Refuse an existing non-empty output directory unless ``overwrite``; refuse a file."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise UserError(f"--out {out}: exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise UserError(f"--out {out}: directory exists and is not empty; pass --overwrite to replace it")
+    parent = out.resolve().parent
+    if not parent.exists():
+        raise UserError(f"--out {out}: parent directory {parent.name!r} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise UserError(f"--out {out}: parent directory is not writable")
+    return out
+
+
+@contextmanager
+def atomic_output_dir(out: str | Path, overwrite: bool = False) -> Iterator[Path]:
+    """Assemble an output directory under a temporary name; move it into place on success.
+
+    On any error the temporary directory is removed and an existing ``out`` is left as it
+    was, so a half-written result never sits where a complete one is expected.
+    """
+    out = check_out_dir(out, overwrite)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.resolve().parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        os.replace(out, old)
+    os.replace(tmp, out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def git_revision() -> str | None:
+    """The git revision of the ftzsim source tree, if it is a git checkout."""
+    root = Path(__file__).resolve().parents[1]
+    try:
+        rev = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, timeout=5, check=True,
+        ).stdout.strip()  # fmt: skip
+        return rev + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def provenance() -> dict[str, Any]:
+    """Versions of Python and the packages that determine results, git revision, machine."""
+    versions = {}
+    for name in _PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {
+        "python": platform.python_version(),
+        "packages": versions,
+        "git_revision": git_revision(),
+        "platform": platform.platform(terse=True),
+    }

@@ -1,0 +1,214 @@
+"""Firms as a struct of arrays, and the one firm rule that runs over them (DESIGN §5.3, §8).
+
+Firm state lives in NumPy arrays owned by the model; :class:`ftzsim.model.agents.FirmAgent`
+objects are views onto one slot. :meth:`FirmPopulation.step` is the firm rule. It runs over
+every firm at once in the model's step, and over a single slot when a user calls
+``firm.step()`` — the same code, so there is one definition of behaviour.
+
+Behavioural rules and their sources
+-----------------------------------
+Adoption (Bass 1969; p and q from Sultan, Farley & Lehmann 1990, ``elasticities.csv`` e1)
+    Quarterly probability ``1 - exp(-(p + q A_z) g_i / 4)``, where ``A_z`` is the weighted
+    adopted share in the firm's zone mixed with its linked zones (peer weight), and
+    ``g_i = 2 gain / (gain + cost)`` gates the hazard by net benefit: gain rises with the
+    zone's 5G coverage and the firm's size, cost falls with the SME subsidy (000 §3 industry).
+    ``g_i = 1`` for a median firm whose gain equals its cost.
+Exporting (Melitz 2003; gravity as in Head & Mayer 2014)
+    Annual revenue in bloc ``b``: ``R_ib = K_{z s b} · size_i · exp(boost_s · d_i)``, where
+    ``K`` (computed by the model each quarter) holds the zone-sector scale, bloc demand, and
+    the access term ``τ^{-θ}`` (distance, single window, logistics, digital finance for
+    goods and e-commerce; data openness, rule alignment and trust for digital services).
+    The firm serves bloc ``b`` when variable profit ``R_ib/σ`` exceeds the fixed cost
+    ``F_{z s} (1 - c_d d_i)``; digital level cuts it (Freund & Weinhold 2004, b2).
+Data-export approval (004: assessment before export, green channel)
+    A services firm without approval exports only ``1 - pending_penalty`` of its potential;
+    it applies as soon as exporting with approval would pay; with probability
+    ``classification x green_channel_share`` it is approved at once, otherwise it queues
+    for the zone regulator (see :meth:`process_queue`).
+Incidents (000 §3 governance; assumption)
+    A data exporter causes an incident with probability ``base x openness factor x
+    (1 - classification/2) x relative non-compliance x volume x (1 - inspection)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ftzsim.reference import SECTORS
+
+__all__ = ["APPROVED", "DS", "ECOM", "GOODS", "NONE", "PENDING", "FirmPopulation", "ZoneInputs"]
+
+GOODS, ECOM, DS = 0, 1, 2
+NONE, PENDING, APPROVED = 0, 1, 2
+#: digital boost by sector, relative to ``digital_boost``: goods firms gain half as much
+#: from being digital as online sellers and services firms (assumption; a4 on data-intensity).
+SECTOR_BOOST = np.array([0.5, 1.0, 1.0])
+#: weight of an e-commerce exporter's data flows in incident risk relative to a services
+#: firm exporting data (it moves customer and payment data, less than a services firm).
+SECTOR_DATA_RISK = np.array([0.0, 0.3, 1.0])
+
+
+@dataclass
+class ZoneInputs:
+    """Everything the firm rule needs from zones and regulators this quarter.
+
+    Arrays indexed by zone ``z`` or by ``zs = 3 z + sector``.
+    """
+
+    revenue: np.ndarray  # (Z*3, B) annual revenue per unit size at digital level 0
+    fixed_cost: np.ndarray  # (Z*3,) fixed cost per bloc served, digital level 0
+    hazard: np.ndarray  # (Z,) Bass hazard p + q A_z per year
+    gain: np.ndarray  # (Z,) adoption gain factor (5G coverage)
+    subsidy: np.ndarray  # (Z,) SME adoption subsidy share
+    maturity: np.ndarray  # (Z,) per-quarter growth of an adopter's digital level
+    green: np.ndarray  # (Z,) probability that an application takes the green channel
+    incident: np.ndarray  # (Z,) incident probability of an average data exporter
+    inspection: np.ndarray  # (Z,) share of data exporters inspected effectively
+    sigma: float
+    boost: float
+    fixed_cost_digital_cut: float
+    pending_penalty: float
+    adoption_cost: float
+    risk_based: float
+
+
+class FirmPopulation:
+    """Struct of arrays holding every firm's state.
+
+    Static attributes: ``zone`` (index), ``sector`` (0 goods, 1 e-commerce, 2 digital
+    services), ``size`` (sales size ``φ^{σ-1}``, Pareto), ``weight`` (real firms per agent),
+    ``sme``, ``compliance``, ``tiebreak``. Dynamic: ``digital_level``, ``adopted``,
+    ``approval``, ``applied_step``, ``exports`` (quarterly, by bloc), ``incident``.
+    """
+
+    def __init__(self, zone, sector, size, weight, compliance, digital_level, adopted, tiebreak, n_zones, n_blocs):
+        n = len(zone)
+        self.n = n
+        self.n_zones = n_zones
+        self.zone = np.asarray(zone, dtype=np.int32)
+        self.sector = np.asarray(sector, dtype=np.int8)
+        self.zs = self.zone * 3 + self.sector
+        self.size = np.asarray(size, dtype=float)
+        self.weight = np.asarray(weight, dtype=float)
+        self.compliance = np.asarray(compliance, dtype=float)
+        self.digital_level = np.asarray(digital_level, dtype=float)
+        self.adopted = np.asarray(adopted, dtype=bool)
+        self.tiebreak = np.asarray(tiebreak, dtype=float)
+        self.approval = np.zeros(n, dtype=np.int8)
+        self.applied_step = np.full(n, -1, dtype=np.int32)
+        self.exports = np.zeros((n, n_blocs))
+        self.incident = np.zeros(n, dtype=bool)
+        # derived static quantities used every quarter
+        med = np.median(self.size) if n else 1.0
+        self.size_rel = self.size / med
+        self.sme = self.size_rel < np.quantile(self.size_rel, 0.8) if n else np.zeros(0, bool)
+        self.boost_coef = SECTOR_BOOST[self.sector]
+        mean_nc = max(1e-9, float(np.mean(1 - self.compliance))) if n else 1.0
+        self.risk = (1 - self.compliance) / mean_nc
+        self.volume = np.clip(self.size_rel**0.25, 0.5, 3.0)
+        self.data_risk = SECTOR_DATA_RISK[self.sector]
+        self.is_ds = self.sector == DS
+        # firms of each zone's services sector, for the regulators' queues
+        order = np.flatnonzero(self.is_ds)
+        self.ds_by_zone = [order[self.zone[order] == z] for z in range(n_zones)]
+
+    # ------------------------------------------------------------------ the firm rule
+    def potential(self, inp: ZoneInputs, idx=slice(None)) -> tuple[np.ndarray, np.ndarray]:
+        """Full-approval annual revenue by bloc and fixed cost per bloc for firms ``idx``."""
+        d = self.digital_level[idx]
+        rev = inp.revenue[self.zs[idx]] * (self.size[idx] * np.exp(inp.boost * self.boost_coef[idx] * d))[:, None]
+        fc = inp.fixed_cost[self.zs[idx]] * (1 - inp.fixed_cost_digital_cut * d)
+        return rev, fc
+
+    def step(self, inp: ZoneInputs, rng: np.random.Generator, t: int, idx=None) -> dict:
+        """Run the firm rule for all firms (``idx=None``) or the firms in ``idx``.
+
+        Order within the quarter: adoption and digital maturity, then export decisions and
+        values, then data-export applications, then incidents. Returns per-zone counts of
+        green-channel approvals for the regulators' wait statistics.
+        """
+        sl = slice(None) if idx is None else np.asarray(idx)
+        m = self.n if idx is None else len(sl)
+        u = rng.random((3, m))
+        z = self.zone[sl]
+        # 1. adoption (Bass hazard gated by net benefit) and digital maturity
+        adopted = self.adopted[sl]
+        d = self.digital_level[sl]
+        gain = inp.gain[z] * np.sqrt(self.size_rel[sl])
+        cost = inp.adoption_cost * (1 - inp.subsidy[z] * self.sme[sl])
+        gate = 2 * gain / np.maximum(gain + cost, 1e-12)
+        prob = -np.expm1(-0.25 * inp.hazard[z] * gate)
+        new = ~adopted & (u[0] < prob)
+        d = np.where(adopted, d + (1 - d) * inp.maturity[z], d)
+        d = np.where(new, np.maximum(d, 0.25), d)
+        adopted = adopted | new
+        self.adopted[sl] = adopted
+        self.digital_level[sl] = d
+        # 2. exporting: Melitz selection per bloc, gravity revenue
+        rev, fc = self.potential(inp, sl)
+        is_ds = self.is_ds[sl]
+        approval = self.approval[sl]
+        limited = is_ds & (approval != APPROVED)
+        wants = (rev / inp.sigma > fc[:, None]).any(axis=1)
+        rev = np.where(limited[:, None], rev * (1 - inp.pending_penalty), rev)
+        serve = rev / inp.sigma > fc[:, None]
+        exports = np.where(serve, rev * 0.25, 0.0)
+        self.exports[sl] = exports
+        # 3. data-export applications; the green channel approves at once
+        apply = is_ds & (approval == NONE) & wants
+        green = apply & (u[1] < inp.green[z])
+        approval = np.where(green, APPROVED, np.where(apply, PENDING, approval))
+        self.approval[sl] = approval
+        applied = self.applied_step[sl]
+        self.applied_step[sl] = np.where(apply, t, applied)
+        # 4. incidents among data exporters
+        exporting = serve.any(axis=1)
+        data_exporter = exporting & (self.data_risk[sl] > 0) & (~is_ds | (approval == APPROVED))
+        risk = self.risk[sl]
+        insp = np.minimum(0.95, inp.inspection[z] * ((1 - inp.risk_based) + inp.risk_based * risk))
+        p_inc = inp.incident[z] * self.data_risk[sl] * risk * self.volume[sl] * (1 - insp)
+        incident = data_exporter & (u[2] < p_inc)
+        self.incident[sl] = incident
+        return {
+            "green": np.bincount(z[green], minlength=self.n_zones),
+            "data_exporter": data_exporter,
+            "exporting": exporting,
+        }
+
+    def process_queue(self, z: int, capacity: int, t: int) -> tuple[int, float]:
+        """Approve up to ``capacity`` pending applications of zone ``z``, first come first
+        served (ties broken by a fixed random key). Returns (approved, summed wait)."""
+        ds = self.ds_by_zone[z]
+        pend = ds[self.approval[ds] == PENDING]
+        if capacity <= 0 or len(pend) == 0:
+            return 0, 0.0
+        if len(pend) > capacity:
+            order = np.lexsort((self.tiebreak[pend], self.applied_step[pend]))
+            pend = pend[order[:capacity]]
+        self.approval[pend] = APPROVED
+        return len(pend), float(np.sum(t - self.applied_step[pend]))
+
+    # ---------------------------------------------------------------------- snapshots
+    def frame(self, zone_names, bloc_names):
+        """Firm-level snapshot as a DataFrame (only on request: it costs memory)."""
+        import pandas as pd
+
+        df = pd.DataFrame(
+            {
+                "zone": np.asarray(zone_names, dtype=object)[self.zone],
+                "sector": np.asarray(SECTORS, dtype=object)[self.sector],
+                "size": self.size,
+                "weight": self.weight,
+                "digital_level": self.digital_level,
+                "adopted": self.adopted,
+                "approval": np.array(["none", "pending", "approved"], dtype=object)[self.approval],
+                "compliance": self.compliance,
+                "incident": self.incident,
+            }
+        )
+        for j, b in enumerate(bloc_names):
+            df[f"exports_{b}"] = self.exports[:, j]
+        df["exports"] = self.exports.sum(axis=1)
+        return df

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Create .venv with Python >= 3.12 and install ftzsim with its test extras.
+# Idempotent: a second call only checks that the install is current.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+find_python() {
+  for cand in python3.13 python3.12 python3; do
+    if command -v "$cand" >/dev/null 2>&1 && "$cand" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
+      echo "$cand"; return 0
+    fi
+  done
+  # pyenv installs (the machines have 3.12.1 and 3.13.0 there; .python-version picks 3.12.1)
+  for d in "$HOME"/.pyenv/versions/3.1[2-9]* /root/.pyenv/versions/3.1[2-9]*; do
+    [ -x "$d/bin/python3" ] && { echo "$d/bin/python3"; return 0; }
+  done
+  return 1
+}
+
+if [ ! -x .venv/bin/python ]; then
+  PY=$(find_python) || { echo "error: Python >= 3.12 not found (Mesa 3.5 needs it)" >&2; exit 1; }
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.ftzsim-installed
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  .venv/bin/python -m pip install --quiet -e ".[dev]"
+  touch "$stamp"
+fi
