@@ -118,6 +118,7 @@ class _Meta(BaseModel):
     model_config = _STRICT
     name: str = Field(min_length=1, max_length=80)
     description: str = ""
+    extends: str | None = None
     start: str = "2021Q1"
     quarters: int = Field(40, ge=1, le=400)
     n_firms: int = Field(20_000, ge=0, le=MAX_FIRMS)
@@ -585,6 +586,48 @@ def _read_toml(path: Path, label: str) -> dict:
         raise ScenarioError(label, [("", f"malformed TOML: {exc}")]) from None
 
 
+def _merge(base: dict, over: dict) -> dict:
+    """Deep-merge ``over`` into ``base``: tables merge, ``schedule`` lists concatenate,
+    other values replace."""
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        elif k == "schedule" and isinstance(v, list) and isinstance(out.get(k), list):
+            out[k] = out[k] + copy.deepcopy(v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def _resolve_extends(raw: dict, path: Path, label: str, bundled: dict, depth: int = 0) -> dict:
+    """``[scenario] extends = "baseline"`` starts from another scenario (a bundled name or a
+    path relative to this file) and changes only what this file sets, so a what-if scenario
+    states its departures and nothing else."""
+    meta = raw.get("scenario")
+    parent = meta.get("extends") if isinstance(meta, dict) else None
+    if parent is None:
+        return raw
+    if not isinstance(parent, str):
+        raise ScenarioError(label, [("scenario.extends", f"{parent!r} is not allowed; allowed: a scenario name or path")])
+    if depth >= 5:
+        raise ScenarioError(label, [("scenario.extends", "chain of 'extends' is longer than 5 (a cycle?)")])
+    if parent in bundled:
+        ppath = bundled[parent]
+    else:
+        ppath = (path.parent / parent).resolve()
+        if not ppath.is_file():
+            allowed = ", ".join(bundled)
+            raise ScenarioError(
+                label, [("scenario.extends", f"{parent!r} is neither a bundled scenario ({allowed}) nor a file")]
+            )
+    base = _resolve_extends(_read_toml(ppath, parent), ppath, parent, bundled, depth + 1)
+    base.get("scenario", {}).pop("extends", None)
+    own = copy.deepcopy(raw)
+    own["scenario"].pop("extends")
+    return _merge(base, own)
+
+
 def load_scenario(source: str | Path | Scenario, **overrides: Any) -> Scenario:
     """Load and validate a scenario.
 
@@ -615,7 +658,7 @@ def load_scenario(source: str | Path | Scenario, **overrides: Any) -> Scenario:
                 label,
                 [("", f"no such file or bundled scenario; bundled: {', '.join(bundled)}")],
             )
-    raw = _read_toml(path, label)
+    raw = _resolve_extends(_read_toml(path, label), path, label, bundled)
     if overrides:
         try:
             _apply_overrides(raw, overrides)

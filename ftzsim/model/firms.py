@@ -190,6 +190,10 @@ class FirmPopulation:
         self.approval[pend] = APPROVED
         return len(pend), float(np.sum(t - self.applied_step[pend]))
 
+    def zone_sum(self, values) -> np.ndarray:
+        """Sum ``values`` (one per firm) by zone; float even with no firms."""
+        return np.bincount(self.zone, weights=np.asarray(values, dtype=float), minlength=self.n_zones).astype(float)
+
     # ---------------------------------------------------------------------- snapshots
     def frame(self, zone_names, bloc_names):
         """Firm-level snapshot as a DataFrame (only on request: it costs memory)."""

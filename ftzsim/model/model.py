@@ -16,7 +16,7 @@ import pandas as pd
 from mesa.discrete_space import Network
 
 from ftzsim import reference
-from ftzsim.levers import BLOCS, ZONE_LEVERS
+from ftzsim.levers import BLOCS, REGISTRY, ZONE_LEVERS, neutral_values
 from ftzsim.model.agents import STEP_SIZE, FirmAgent, RegulatorAgent, ZoneAgent
 from ftzsim.model.firms import APPROVED, DS, ECOM, GOODS, FirmPopulation, ZoneInputs
 from ftzsim.model.network import build_zone_graph, tie_matrix
@@ -95,19 +95,30 @@ class FTZModel(mesa.Model):
     ):
         super().__init__(rng=rng)
         cfg = load_scenario(scenario, **overrides)
+        # The status quo the model is anchored to: the scenario as written, with the user's
+        # uncertainties and run settings but not their lever overrides. Zone scales are fitted
+        # so that this status quo reproduces 2021; lever overrides then show as departures.
+        policy_keys = [k for k in overrides if k.startswith("zone.") or (k in REGISTRY and REGISTRY[k].is_lever)]
+        status_quo = (
+            load_scenario(scenario, **{k: v for k, v in overrides.items() if k not in policy_keys})
+            if policy_keys
+            else cfg
+        )
         self.config = cfg
         self.reform = reform
         self.debug = debug
         self.params: dict[str, float] = cfg.params()
-        self.levers: dict[str, float] = {k: v for k, v in cfg.levers.items() if k not in ZONE_LEVERS}
         self.constants = cfg.constants
         self.rng_init, self.rng_zones, self.rng_firms = self.rng.spawn(3)
         self.start_year, self.start_quarter = cfg.start
         self.quarters = cfg.quarters
         self._build_zones(cfg)
+        self._set_policy(status_quo, neutral=False)
         self._build_firms(cfg, build_firm_agents)
         self.regulators = [RegulatorAgent(self, None)] + [RegulatorAgent(self, z) for z in self.zone_agents]
         self._calibrate_scales()
+        if status_quo is not cfg or not reform:
+            self._set_policy(cfg, neutral=not reform)
         self._build_recorder()
         self.datacollector = mesa.DataCollector(
             model_reporters={
@@ -139,24 +150,9 @@ class FTZModel(mesa.Model):
         self.logistics = np.where(coastal > 0, c["initial_logistics_coastal"], c["initial_logistics_inland"]).astype(float)
         self.coverage0 = self.coverage.copy()
         self.prod_index = np.ones(Z)
-        # targets and implemented levels; readiness = share of ramp_years the zone existed
-        self.target = np.array([[cfg.lever(n, lv) for lv in ZONE_LEVERS] for n in self.zone_names])
         years = np.maximum(self.start_year - self.batch_year, 0)
-        experience = np.minimum(1.0, years / self.params["ramp_years"])
-        self.reform_capacity = 0.5 + 0.5 * coastal + 0.5 * experience
-        self.policy = (self.target * experience[:, None]) if self.reform else np.zeros_like(self.target)
-        self.policy *= self.active[:, None]
-        if not self.reform:
-            self.target = np.zeros_like(self.target)
-        self.reached_at = np.full((Z, len(ZONE_LEVERS), len(_LEVELS)), _NEVER, dtype=np.int64)
-        past = -4 * years[:, None, None] - 1
-        reached = self.policy[:, :, None] >= _LEVELS[None, None, :] - 1e-9
-        self.reached_at = np.where(reached, past, self.reached_at)
-        self.floor = np.zeros(len(ZONE_LEVERS))
-        self._replicate_nationwide(count=False)
-        self.allowed = self.policy[:, _L["data_openness"]].copy()
-        self.ceiling = 1.0
-        self.inspection = 0.2 * (1 + self.policy[:, _L["gov_data_sharing"]]) * self.active
+        self.experience = np.minimum(1.0, years / self.params["ramp_years"])
+        self.reform_capacity = 0.5 + 0.5 * coastal + 0.5 * self.experience
         self.incident_rate = np.zeros(Z)
         self.national_incident_rate = 0.0
         self.performance = np.zeros(Z)
@@ -169,6 +165,32 @@ class FTZModel(mesa.Model):
         self.distance_km = reference.great_circle_km(lat, lon, blat, blon)
         size = reference.bloc_market_size()
         self.market = np.array([size[b] for b in BLOCS]) / sum(size.values())
+
+    def _set_policy(self, cfg: Scenario, neutral: bool) -> None:
+        """Targets from ``cfg`` and the implemented levels they imply at the start.
+
+        A zone has implemented ``experience`` (its age over ``ramp_years``, capped at 1) of its
+        targets by the start; the rest it pilots during the run. Grid levels implemented
+        before the start count as held since the zone's founding, so reforms that enough
+        zones already ran form the initial national floor. ``neutral`` (the no-reform path)
+        puts every lever at its neutral value instead.
+        """
+        Z, nl = len(self.zone_names), len(ZONE_LEVERS)
+        self.levers = {k: v for k, v in cfg.levers.items() if k not in ZONE_LEVERS}
+        self.target = np.array([[cfg.lever(n, lv) for lv in ZONE_LEVERS] for n in self.zone_names])
+        if neutral:
+            self.target = np.zeros((Z, nl))
+            self.levers.update({k: v for k, v in neutral_values().items() if k in self.levers})
+        self.policy = self.target * (self.experience * self.active)[:, None]
+        years = np.maximum(self.start_year - self.batch_year, 0)
+        reached = self.policy[:, :, None] >= _LEVELS[None, None, :] - 1e-9
+        self.reached_at = np.where(reached, -4 * years[:, None, None] - 1, _NEVER).astype(np.int64)
+        self.floor = np.zeros(nl)
+        self._replicate_nationwide(count=False)
+        self.allowed = self.policy[:, _L["data_openness"]].copy()
+        self.ceiling = 1.0
+        self.inspection = 0.2 * (1 + self.policy[:, _L["gov_data_sharing"]]) * self.active
+        self._inputs = None
 
     def _build_firms(self, cfg: Scenario, build_agents: bool) -> None:
         rng = self.rng_init
@@ -288,7 +310,7 @@ class FTZModel(mesa.Model):
         """Zone services activity (weighted size x digital boost): drives services imports."""
         f = self.firms
         act = f.weight * f.size * np.exp(self.params["digital_boost"] * f.digital_level) * f.is_ds
-        out = np.bincount(f.zone, weights=act, minlength=len(self.zone_names))
+        out = f.zone_sum(act)
         return out * self.prod_index
 
     def zone_inputs(self, step: int | None = None) -> ZoneInputs:
@@ -334,8 +356,8 @@ class FTZModel(mesa.Model):
         fixed[:, DS] *= 1 - NEGATIVE_LIST_CUT * nl
         # Bass imitation: own zone's adopted share mixed with linked zones' shares
         f = self.firms
-        w_all = np.bincount(f.zone, weights=f.weight, minlength=len(self.zone_names))
-        w_ad = np.bincount(f.zone, weights=f.weight * f.adopted, minlength=len(self.zone_names))
+        w_all = f.zone_sum(f.weight)
+        w_ad = f.zone_sum(f.weight * f.adopted)
         share = np.divide(w_ad, w_all, out=np.zeros_like(w_ad), where=w_all > 0)
         tie_sum = self.ties.sum(axis=1)
         peer = np.divide(self.ties @ share, tie_sum, out=share.copy(), where=tie_sum > 0)
@@ -432,10 +454,7 @@ class FTZModel(mesa.Model):
             self._apply_schedule()
         # 1. regulators: national ceiling, then zone ratchet, queue and inspection
         for reg in self.regulators:
-            if self.reform or reg.zone is not None:
-                reg.step()
-        if not self.reform:
-            self.allowed[:] = 0.0
+            reg.step()
         # 2. zones in random order (one permutation from the zones' stream), then replication
         order = self.rng_zones.permutation(len(self.zone_agents))
         if self.reform:
@@ -477,8 +496,7 @@ class FTZModel(mesa.Model):
         flows = w * f.exports.sum(axis=1)
 
         def by_zone(values, mask=None):
-            v = values if mask is None else values * mask
-            return np.bincount(f.zone, weights=v, minlength=Z)
+            return f.zone_sum(values if mask is None else values * mask)
 
         ds_x = by_zone(flows, f.sector == DS)
         ec_x = by_zone(flows, f.sector == ECOM)
@@ -508,6 +526,7 @@ class FTZModel(mesa.Model):
             "adoption_rate": adopt,
             "exporter_share": expo,
             "incidents": incidents,
+            "incident_rate": self.incident_rate,
             "openness": openness,
             "allowed_openness": self.allowed * self.active,
             "coverage_5g": self.coverage,

@@ -70,6 +70,7 @@ ZONE_OUTCOMES: dict[str, Outcome] = {
         _o("adoption_rate", "share of firms", "stock", "digital adoption, weighted"),
         _o("exporter_share", "share of firms", "stock", "firms exporting to at least one bloc"),
         _o("incidents", "incidents", "flow", "data-security incidents (real-firm scale)"),
+        _o("incident_rate", "per 1,000 data exporters", "stock", "incidents per data exporter"),
         _o("openness", "0-1", "stock", "effective data openness (request, allowance, ceiling)"),
         _o("allowed_openness", "0-1", "stock", "data openness the zone regulator allows"),
         _o("coverage_5g", "share", "stock", "5G coverage built"),
