@@ -12,8 +12,12 @@ import traceback
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
+
+try:  # typer >= 0.20 vendors click; older releases use click itself
+    from typer._click.exceptions import ClickException as _ClickException
+except ImportError:  # pragma: no cover
+    from click.exceptions import ClickException as _ClickException
 
 from ftzsim import levers as L
 from ftzsim.io import UserError
@@ -52,9 +56,7 @@ def scenarios_cmd() -> None:
 
 @app.command("levers")
 def levers_cmd(
-    kind: Annotated[
-        str | None, typer.Option(help="zone_lever, national_lever or uncertainty")
-    ] = None,
+    kind: Annotated[str | None, typer.Option(help="zone_lever, national_lever or uncertainty")] = None,
 ) -> None:
     """List every registered lever and uncertainty with unit, bounds, default and source."""
     if kind is not None and kind not in ("zone_lever", "national_lever", "uncertainty"):
@@ -104,9 +106,7 @@ def run_cmd(
     scenario: Annotated[str, typer.Argument(help="bundled scenario name or path to a .toml file")],
     out: Annotated[Path, typer.Option("--out", help="output directory (created)")],
     seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="seed of the model's generator")] = 0,
-    steps: Annotated[
-        int | None, typer.Option(min=1, max=400, help="quarters to run (default: the scenario's)")
-    ] = None,
+    steps: Annotated[int | None, typer.Option(min=1, max=400, help="quarters to run (default: the scenario's)")] = None,
     set_: Annotated[
         list[str] | None,
         typer.Option("--set", help="lever=value, uncertainty=value or zone.NAME.lever=value; repeatable"),
@@ -185,29 +185,23 @@ _register_engine()
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and turn user mistakes into exit code 2 without a traceback."""
     try:
-        app(args=argv, standalone_mode=False)
+        rv = app(args=argv, standalone_mode=False)
     except (ScenarioError, UserError) as exc:
         typer.echo(f"error: {exc}", err=True)
         return 2
-    except click.exceptions.UsageError as exc:
+    except _ClickException as exc:  # usage errors: bad option, missing argument, no such command
         exc.show()
         return 2
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return exc.exit_code
-    except click.exceptions.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         typer.echo("interrupted", err=True)
         return 130
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        return 130
-    except click.exceptions.ClickException as exc:
-        exc.show()
-        return 2
     except Exception:
         traceback.print_exc()
         typer.echo("ftzsim failed: this is a bug or a system problem, not a mistake in your input", err=True)
         return 1
-    return 0
+    return rv if isinstance(rv, int) else 0
 
 
 if __name__ == "__main__":  # pragma: no cover

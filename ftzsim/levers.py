@@ -129,8 +129,7 @@ _ZONE = [
     _zone(
         "gov_data_sharing",
         "0-1 implementation",
-        "cross-department data sharing (cloud platform replacing data islands): raises "
-        "regulator review capacity",
+        "cross-department data sharing (cloud platform replacing data islands): raises regulator review capacity",
         "000 §3 regulation; 001 cloud platform against data islands",
     ),
     _zone(
@@ -538,9 +537,7 @@ def neutral_values() -> dict[str, float]:
     return {p.name: p.neutral for p in REGISTRY.values() if p.neutral is not None}
 
 
-def salib_problem(
-    names_: Iterable[str], bounds: dict[str, tuple[float, float]] | None = None
-) -> dict:
+def salib_problem(names_: Iterable[str], bounds: dict[str, tuple[float, float]] | None = None) -> dict:
     """SALib problem dict for the named parameters, bounds from the registry.
 
     Parameters
@@ -557,8 +554,7 @@ def salib_problem(
         lo, hi = bounds.get(n, (p.lower, p.upper))
         if not (p.lower <= lo < hi <= p.upper):
             raise ValueError(
-                f"bounds for {n} must satisfy {p.lower:g} <= low < high <= {p.upper:g}, "
-                f"got [{lo:g}, {hi:g}]"
+                f"bounds for {n} must satisfy {p.lower:g} <= low < high <= {p.upper:g}, got [{lo:g}, {hi:g}]"
             )
         out_names.append(n)
         out_bounds.append([float(lo), float(hi)])

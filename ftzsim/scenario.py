@@ -98,20 +98,12 @@ _LeverTable = create_model(
     "Levers",
     __config__=_STRICT,
     rule_alignment=(_RuleAlignment | None, None),
-    **{
-        n: _num_field(L.get(n))
-        for n in (*L.ZONE_LEVERS, *L.NATIONAL_LEVERS)
-        if not n.startswith("rule_alignment.")
-    },
+    **{n: _num_field(L.get(n)) for n in (*L.ZONE_LEVERS, *L.NATIONAL_LEVERS) if not n.startswith("rule_alignment.")},
 )
 
-_ZoneLevers = create_model(
-    "ZoneLevers", __config__=_STRICT, **{n: _num_field(L.get(n)) for n in L.ZONE_LEVERS}
-)
+_ZoneLevers = create_model("ZoneLevers", __config__=_STRICT, **{n: _num_field(L.get(n)) for n in L.ZONE_LEVERS})
 
-_Uncertainties = create_model(
-    "Uncertainties", __config__=_STRICT, **{n: _num_field(L.get(n)) for n in L.UNCERTAINTIES}
-)
+_Uncertainties = create_model("Uncertainties", __config__=_STRICT, **{n: _num_field(L.get(n)) for n in L.UNCERTAINTIES})
 
 
 class _Meta(BaseModel):
@@ -135,9 +127,7 @@ class _SectorShares(BaseModel):
 class _Constants(BaseModel):
     model_config = _STRICT
     sector_shares: _SectorShares = _SectorShares()
-    real_firms: float = Field(
-        200_000.0, gt=0, le=1e8, description="real trading firms the zones' agents stand for"
-    )
+    real_firms: float = Field(200_000.0, gt=0, le=1e8, description="real trading firms the zones' agents stand for")
     min_agents_per_zone: int = Field(20, ge=0, le=100_000)
     initial_5g_coastal: float = Field(0.35, ge=0, le=1)
     initial_5g_inland: float = Field(0.2, ge=0, le=1)
@@ -239,10 +229,7 @@ class Scenario:
             "uncertainties": dict(self.uncertainties),
             "constants": json.loads(json.dumps(self.constants)),
             "network": json.loads(json.dumps(self.network)),
-            "schedule": [
-                {"at": c.period, "zones": list(c.zones), "set": dict(c.values)}
-                for c in self.schedule
-            ],
+            "schedule": [{"at": c.period, "zones": list(c.zones), "set": dict(c.values)} for c in self.schedule],
             "outcomes": list(self.outcomes),
         }
 
@@ -378,9 +365,7 @@ def _validate(raw: dict, source: str, origin: str = "file") -> Scenario:
     shares = f.constants.sector_shares
     total = shares.goods + shares.ecommerce + shares.digital_services
     if abs(total - 1.0) > 1e-9:
-        problems.append(
-            ("constants.sector_shares", f"shares add up to {total:g}; allowed: they must add up to 1")
-        )
+        problems.append(("constants.sector_shares", f"shares add up to {total:g}; allowed: they must add up to 1"))
     schedule = []
     for i, ch in enumerate(f.schedule):
         base = f"schedule[{i}]"
@@ -400,8 +385,10 @@ def _validate(raw: dict, source: str, origin: str = "file") -> Scenario:
             if _check_zone(z, known, f"{base}.zones[{j}]", problems) and z not in zones:
                 problems.append((f"{base}.zones[{j}]", f"zone {z!r} is not in scenario.zones"))
         for k, v in ch.set.items():
-            if k not in L.ZONE_LEVERS and not k.startswith("rule_alignment.") and k not in (
-                "risk_tolerance", "risk_based_inspection"
+            if (
+                k not in L.ZONE_LEVERS
+                and not k.startswith("rule_alignment.")
+                and k not in ("risk_tolerance", "risk_based_inspection")
             ):
                 allowed = [*L.ZONE_LEVERS, *(f"rule_alignment.{b}" for b in L.BLOCS),
                            "risk_tolerance", "risk_based_inspection"]  # fmt: skip
@@ -446,9 +433,7 @@ def _validate(raw: dict, source: str, origin: str = "file") -> Scenario:
             v = lv.get(n)
         lever_vals[n] = L.get(n).default if v is None else v
     unc = {n: (L.get(n).default if v is None else v) for n, v in f.uncertainties.model_dump().items()}
-    zone_levers = {
-        z: {k: v for k, v in t.model_dump().items() if v is not None} for z, t in f.zone.items()
-    }
+    zone_levers = {z: {k: v for k, v in t.model_dump().items() if v is not None} for z, t in f.zone.items()}
     return Scenario(
         name=f.scenario.name,
         description=f.scenario.description,
@@ -609,7 +594,9 @@ def _resolve_extends(raw: dict, path: Path, label: str, bundled: dict, depth: in
     if parent is None:
         return raw
     if not isinstance(parent, str):
-        raise ScenarioError(label, [("scenario.extends", f"{parent!r} is not allowed; allowed: a scenario name or path")])
+        raise ScenarioError(
+            label, [("scenario.extends", f"{parent!r} is not allowed; allowed: a scenario name or path")]
+        )
     if depth >= 5:
         raise ScenarioError(label, [("scenario.extends", "chain of 'extends' is longer than 5 (a cycle?)")])
     if parent in bundled:

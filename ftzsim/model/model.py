@@ -147,7 +147,9 @@ class FTZModel(mesa.Model):
         self.active = self.batch_year <= self.start_year
         c = self.constants
         self.coverage = np.where(coastal > 0, c["initial_5g_coastal"], c["initial_5g_inland"]).astype(float)
-        self.logistics = np.where(coastal > 0, c["initial_logistics_coastal"], c["initial_logistics_inland"]).astype(float)
+        self.logistics = np.where(coastal > 0, c["initial_logistics_coastal"], c["initial_logistics_inland"]).astype(
+            float
+        )
         self.coverage0 = self.coverage.copy()
         self.prod_index = np.ones(Z)
         years = np.maximum(self.start_year - self.batch_year, 0)
@@ -228,7 +230,9 @@ class FTZModel(mesa.Model):
         adopted = rng.random(n) < p_adopt
         digital = np.where(adopted, rng.uniform(0.3, 0.8, n), digital)
         tiebreak = rng.random(n)
-        self.firms = FirmPopulation(zone_idx, sector, size, weight, compliance, digital, adopted, tiebreak, Z, len(BLOCS))
+        self.firms = FirmPopulation(
+            zone_idx, sector, size, weight, compliance, digital, adopted, tiebreak, Z, len(BLOCS)
+        )
         self.n_agents = n_agents
         self.real_firms = real
         self.n_ds_agents = np.bincount(zone_idx[sector == DS], minlength=Z)
@@ -343,7 +347,9 @@ class FTZModel(mesa.Model):
         access = np.empty((len(self.zone_names), 3, len(BLOCS)))
         access[:, GOODS] = d_goods * fac[:, None] ** (-theta)
         access[:, ECOM] = d_online * fac[:, None] ** (-theta)
-        access[:, DS] = d_online * np.exp(-p["dstri_semi_elasticity"] * self._restrictiveness(openness)) * trust[:, None]
+        access[:, DS] = (
+            d_online * np.exp(-p["dstri_semi_elasticity"] * self._restrictiveness(openness)) * trust[:, None]
+        )
         age = year + (quarter - 1) / 4.0 - self.batch_year
         founding = 1 + p["founding_effect"] * np.where(age > 0, (age / 3.0) * np.exp(1 - age / 3.0), 0.0)
         # foreign demand grows at world_demand_growth; entry costs abroad are paid in the
@@ -441,8 +447,7 @@ class FTZModel(mesa.Model):
         """One quarter: regulators, zones, firms, risk, collection (DESIGN §5)."""
         if self.steps > self.quarters:
             raise RuntimeError(
-                f"scenario {self.config.name!r} has {self.quarters} quarters; "
-                "set quarters=... to run longer"
+                f"scenario {self.config.name!r} has {self.quarters} quarters; set quarters=... to run longer"
             )
         t = self.steps
         self._inputs = None

@@ -90,7 +90,9 @@ def test_every_parameter_at_its_bounds_is_safe(name, value):
                  **{name: value})  # fmt: skip
     m.run()
     nat, zones = m.national_frame(), m.zone_frame()
-    num = np.concatenate([nat.select_dtypes("number").to_numpy().ravel(), zones.select_dtypes("number").to_numpy().ravel()])
+    num = np.concatenate(
+        [nat.select_dtypes("number").to_numpy().ravel(), zones.select_dtypes("number").to_numpy().ravel()]
+    )
     assert np.isfinite(num).all()
     assert nat["adoption_rate"].between(0, 1).all()
     for col in ("ds_exports", "ds_imports", "ecommerce_exports", "goods_exports", "incidents"):
