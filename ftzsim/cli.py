@@ -57,8 +57,12 @@ def scenarios_cmd() -> None:
 @app.command("levers")
 def levers_cmd(
     kind: Annotated[str | None, typer.Option(help="zone_lever, national_lever or uncertainty")] = None,
+    markdown: Annotated[bool, typer.Option(help="print the registry as Markdown (docs/levers.md)")] = False,
 ) -> None:
     """List every registered lever and uncertainty with unit, bounds, default and source."""
+    if markdown:
+        typer.echo(L.markdown_table(), nl=False)
+        return
     if kind is not None and kind not in ("zone_lever", "national_lever", "uncertainty"):
         raise UserError(f"--kind {kind!r}: allowed: zone_lever, national_lever, uncertainty")
     rows = [

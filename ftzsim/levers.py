@@ -537,6 +537,30 @@ def neutral_values() -> dict[str, float]:
     return {p.name: p.neutral for p in REGISTRY.values() if p.neutral is not None}
 
 
+def markdown_table() -> str:
+    """The registry as a Markdown document (``docs/levers.md`` is this, generated)."""
+    titles = {
+        "zone_lever": "Zone levers (per zone; 0 = no reform)",
+        "national_lever": "National levers",
+        "uncertainty": "Uncertainties (behaviour and the outside world)",
+    }
+    out = [
+        "# Levers and uncertainties",
+        "",
+        "Generated from `ftzsim/levers.py` by `ftzsim levers --markdown`; do not edit by hand.",
+        "",
+    ]
+    for kind, title in titles.items():
+        out += [f"## {title}", "", "| name | unit | bounds | default | meaning | source |", "|---|---|---|---|---|---|"]
+        for p in REGISTRY.values():
+            if p.kind == kind:
+                out.append(
+                    f"| `{p.name}` | {p.unit} | [{p.lower:g}, {p.upper:g}] | {p.default:g} | {p.meaning} | {p.source} |"
+                )
+        out.append("")
+    return "\n".join(out)
+
+
 def salib_problem(names_: Iterable[str], bounds: dict[str, tuple[float, float]] | None = None) -> dict:
     """SALib problem dict for the named parameters, bounds from the registry.
 

@@ -102,3 +102,11 @@ def test_scenarios_and_levers_listing():
 def test_validate_good_files():
     r = ftzsim("validate", "baseline", "classroom")
     assert r.returncode == 0 and r.stdout.count(": ok") == 2
+
+
+def test_lever_docs_are_generated_from_the_registry():
+    """docs/levers.md is the registry's own rendering: no second hand-written list drifts."""
+    from ftzsim.levers import markdown_table
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "levers.md"
+    assert doc.read_text(encoding="utf-8") == markdown_table(), "regenerate: ftzsim levers --markdown > docs/levers.md"
