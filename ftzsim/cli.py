@@ -174,6 +174,52 @@ def run_cmd(
                    f"{wall:.2f} s -> {out}")  # fmt: skip
 
 
+@app.command("calibrate")
+def calibrate_cmd(
+    scenario: Annotated[str, typer.Argument(help="scenario file (or bundled name) to calibrate")],
+    out: Annotated[Path, typer.Option("--out", help="output directory for fit.parquet, fit.csv, fit.png")],
+    replicates: Annotated[int, typer.Option(min=1, max=100, help="replicate seeds (common random numbers)")] = 5,
+    master_seed: Annotated[int, typer.Option(min=0, help="master seed of the replicate seeds")] = 2021,
+    n_firms: Annotated[
+        int | None, typer.Option(min=100, max=2_000_000, help="firm agents (default: scenario's)")
+    ] = None,
+    write: Annotated[bool, typer.Option(help="write the fit into the scenario file's [calibration] table")] = True,
+    overwrite: Annotated[bool, typer.Option(help="replace a non-empty --out")] = False,
+) -> None:
+    """Fit the scenario's growth and level parameters to the 2021-2022 data (docs/calibration.md)."""
+    from ftzsim.calibration import calibrate, fit_figure, write_calibration_block
+    from ftzsim.io import atomic_output_dir, check_out_dir, write_json, write_parquet
+    from ftzsim.scenario import bundled_scenarios, load_scenario
+
+    check_out_dir(out, overwrite)
+    path = bundled_scenarios().get(scenario, Path(scenario))
+    load_scenario(path)  # validate before the long fit
+    typer.echo(f"calibrating {path.name}: {replicates} replicates ...", err=True)
+    res = calibrate(path, master_seed=master_seed, replicates=replicates, n_firms=n_firms)
+    command = f"ftzsim calibrate {scenario} --out {out.name} --replicates {replicates} --master-seed {master_seed}"
+    if n_firms is not None:
+        command += f" --n-firms {n_firms}"
+    with atomic_output_dir(out, overwrite) as tmp:
+        write_parquet(res.table, tmp / "fit.parquet")
+        res.table.to_csv(tmp / "fit.csv", index=False)
+        fit_figure(res.table, tmp / "fit.png")
+        write_json({"fitted": res.fitted, "seeds": res.seeds, "master_seed": master_seed, "replicates": replicates,
+                    "n_firms": res.n_firms, "cost": res.cost, "evaluations": res.evaluations,
+                    "command": command}, tmp / "fit.json")  # fmt: skip
+    if write:
+        write_calibration_block(path, res, command)
+    t = res.table
+    rows = [
+        [r.name, f"{r.target:,.2f}", f"{r.achieved:,.2f}", f"{r.error:+.3f}", "yes" if r.met else "NO"]
+        for r in t.itertuples()
+    ]
+    _echo_table(rows, ["target", "data", "model", "error", "met"])
+    typer.echo("\nfitted: " + ", ".join(f"{k}={v:.4f}" for k, v in res.fitted.items()))
+    typer.echo(
+        f"{int(t['met'].sum())}/{len(t)} targets within tolerance" + (f"; written to {path.name}" if write else "")
+    )
+
+
 def _register_engine() -> None:
     """Add the experiment engine's commands (sweep, sensitivity) when it is importable."""
     try:

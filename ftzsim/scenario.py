@@ -129,14 +129,18 @@ class _Constants(BaseModel):
     sector_shares: _SectorShares = _SectorShares()
     real_firms: float = Field(200_000.0, gt=0, le=1e8, description="real trading firms the zones' agents stand for")
     min_agents_per_zone: int = Field(20, ge=0, le=100_000)
-    initial_5g_coastal: float = Field(0.35, ge=0, le=1)
-    initial_5g_inland: float = Field(0.2, ge=0, le=1)
+    initial_5g_east: float = Field(0.35, ge=0, le=1)
+    initial_5g_other: float = Field(0.2, ge=0, le=1)
+    initial_5g_border: float = Field(0.1, ge=0, le=1)
     initial_logistics_coastal: float = Field(0.4, ge=0, le=1)
     initial_logistics_inland: float = Field(0.15, ge=0, le=1)
     initial_adoption: float = Field(0.15, ge=0, le=1)
     pending_penalty: float = Field(0.5, ge=0, le=1)
     green_channel_share: float = Field(0.6, ge=0, le=1)
     infrastructure_rate: float = Field(0.3, ge=0, le=2)
+    level_ds_exports: float = Field(1.0, gt=0, le=10, description="calibrated level of services exports")
+    level_ds_imports: float = Field(1.0, gt=0, le=10, description="calibrated level of services imports")
+    level_ecommerce: float = Field(1.0, gt=0, le=10, description="calibrated level of e-commerce exports")
 
 
 class _Network(BaseModel):
@@ -158,6 +162,17 @@ class _Outcomes(BaseModel):
     report: list[str] = Field(default_factory=list)
 
 
+class _Calibration(BaseModel):
+    """``[calibration]``: the record ``ftzsim calibrate`` writes. ``fitted`` values apply
+    where the scenario does not set the parameter itself; the rest is kept as data."""
+
+    model_config = ConfigDict(extra="allow", allow_inf_nan=False)
+    fitted: dict[str, float] = Field(default_factory=dict)
+
+
+_FITTABLE_CONSTANTS = ("level_ds_exports", "level_ds_imports", "level_ecommerce")
+
+
 class _File(BaseModel):
     model_config = _STRICT
     scenario: _Meta
@@ -168,7 +183,7 @@ class _File(BaseModel):
     constants: _Constants = Field(default_factory=_Constants)
     network: _Network = Field(default_factory=_Network)
     outcomes: _Outcomes = Field(default_factory=_Outcomes)
-    calibration: dict[str, Any] | None = None
+    calibration: _Calibration | None = None
 
 
 # ------------------------------------------------------------------------ resolved scenario
@@ -420,6 +435,15 @@ def _validate(raw: dict, source: str, origin: str = "file") -> Scenario:
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             problems.append((f"outcomes.report[{i}]", f"unknown outcome {name!r}{hint}; allowed: "
                              f"{', '.join(NATIONAL_OUTCOMES)}"))  # fmt: skip
+    fitted = f.calibration.fitted if f.calibration else {}
+    for name, value in fitted.items():
+        if name in L.UNCERTAINTIES:
+            p = L.get(name)
+            if not p.lower <= value <= p.upper:
+                problems.append((f"calibration.fitted.{name}", f"{value!r} is out of range; allowed: {p.range_text()}"))
+        elif name not in _FITTABLE_CONSTANTS:
+            allowed = ", ".join([*L.UNCERTAINTIES, *_FITTABLE_CONSTANTS])
+            problems.append((f"calibration.fitted.{name}", f"not a fittable parameter; allowed: {allowed}"))
     if problems:
         raise ScenarioError(source, problems)
 
@@ -432,7 +456,12 @@ def _validate(raw: dict, source: str, origin: str = "file") -> Scenario:
         else:
             v = lv.get(n)
         lever_vals[n] = L.get(n).default if v is None else v
-    unc = {n: (L.get(n).default if v is None else v) for n, v in f.uncertainties.model_dump().items()}
+    # precedence: the file's own [uncertainties] / [constants] > calibration.fitted > registry
+    unc = {n: (fitted.get(n, L.get(n).default) if v is None else v) for n, v in f.uncertainties.model_dump().items()}
+    constants = f.constants.model_dump()
+    for name in _FITTABLE_CONSTANTS:
+        if name in fitted and name not in f.constants.model_fields_set:
+            constants[name] = fitted[name]
     zone_levers = {z: {k: v for k, v in t.model_dump().items() if v is not None} for z, t in f.zone.items()}
     return Scenario(
         name=f.scenario.name,
@@ -444,7 +473,7 @@ def _validate(raw: dict, source: str, origin: str = "file") -> Scenario:
         levers=lever_vals,
         zone_levers={z: v for z, v in zone_levers.items() if v},
         uncertainties=unc,
-        constants=f.constants.model_dump(),
+        constants=constants,
         network={
             "k_nearest": f.network.k_nearest,
             "alliance_weight": f.network.alliance_weight,
@@ -453,7 +482,7 @@ def _validate(raw: dict, source: str, origin: str = "file") -> Scenario:
         schedule=tuple(sorted(schedule, key=lambda c: c.step)),
         outcomes=tuple(f.outcomes.report),
         source=source,
-        calibration=f.calibration,
+        calibration=f.calibration.model_dump() if f.calibration else None,
         raw=raw,
     )
 

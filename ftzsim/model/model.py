@@ -146,7 +146,14 @@ class FTZModel(mesa.Model):
         coastal = np.array([z.coastal for z in info], dtype=float)
         self.active = self.batch_year <= self.start_year
         c = self.constants
-        self.coverage = np.where(coastal > 0, c["initial_5g_coastal"], c["initial_5g_inland"]).astype(float)
+        # 5G is densest in the eastern region (002: infrastructure) and thinnest in border zones
+        # with weak digital industry (000 §2); smart logistics is at the ports (000 §3:
+        # "warehouse + port + logistics" only in eastern coastal zones)
+        east = self.region_idx == REGIONS.index("east")
+        border = np.array([z.border for z in info])
+        self.coverage = np.where(
+            east, c["initial_5g_east"], np.where(border, c["initial_5g_border"], c["initial_5g_other"])
+        ).astype(float)
         self.logistics = np.where(coastal > 0, c["initial_logistics_coastal"], c["initial_logistics_inland"]).astype(
             float
         )
@@ -225,7 +232,9 @@ class FTZModel(mesa.Model):
         weight = (real / np.maximum(n_agents, 1))[zone_idx]
         compliance = rng.beta(4.0, 2.0, n)
         digital = rng.uniform(0.0, 0.2, n)
-        rel = np.sqrt(size / np.median(size)) if n else size
+        # larger firms and firms in better-connected zones had adopted more by 2021: the same
+        # net-benefit terms that gate adoption during the run (see FirmPopulation.step)
+        rel = np.sqrt(size / np.median(size)) * _adoption_gain(self.coverage)[zone_idx] if n else size
         p_adopt = np.clip(cfg.constants["initial_adoption"] * rel / (rel.mean() if n else 1.0), 0, 1)
         adopted = rng.random(n) < p_adopt
         digital = np.where(adopted, rng.uniform(0.3, 0.8, n), digital)
@@ -276,9 +285,13 @@ class FTZModel(mesa.Model):
         np.add.at(pots, (f.zone, f.sector), f.weight * potential)
         with np.errstate(divide="ignore", invalid="ignore"):
             self.scale = np.where(flows > 0, targets / flows, np.where(pots > 0, targets / pots, 1.0))
+        # calibrated levels (``ftzsim calibrate``): the anchor matches the first quarter, the
+        # data are annual sums of a growing series
+        self.scale[:, DS] *= self.constants["level_ds_exports"]
+        self.scale[:, ECOM] *= self.constants["level_ecommerce"]
         self._inputs = None
         # services imports: base level and the reference state they move from
-        self.imports0 = self.start_values["ds_imports_2021"].to_numpy() / 4.0
+        self.imports0 = self.start_values["ds_imports_2021"].to_numpy() / 4.0 * self.constants["level_ds_imports"]
         self.r_import0 = self._import_restrictiveness(self._openness_effective())
         self.activity0 = self._ds_activity()
 
@@ -357,8 +370,10 @@ class FTZModel(mesa.Model):
         # margin (Melitz-Chaney fixed costs in destination units)
         growth = (1 + p["world_demand_growth"]) ** t_years
         zfac = growth * self.prod_index * founding
+        sector_growth = np.array([1.0, (1 + p["ecommerce_extra_growth"]) ** t_years, 1.0])
         revenue = self.scale[:, :, None] * self.market[None, None, :] * zfac[:, None, None] * access
-        fixed = self.scale * self.f0[None, :] * p["export_fixed_cost"] * growth
+        revenue *= sector_growth[None, :, None]
+        fixed = self.scale * self.f0[None, :] * p["export_fixed_cost"] * growth * sector_growth[None, :]
         fixed[:, DS] *= 1 - NEGATIVE_LIST_CUT * nl
         # Bass imitation: own zone's adopted share mixed with linked zones' shares
         f = self.firms
@@ -372,7 +387,7 @@ class FTZModel(mesa.Model):
             revenue=revenue.reshape(-1, len(BLOCS)),
             fixed_cost=fixed.reshape(-1),
             hazard=p["bass_p"] + p["bass_q"] * mix,
-            gain=0.5 + self.coverage,
+            gain=_adoption_gain(self.coverage),
             subsidy=pol[:, _L["sme_subsidy"]],
             maturity=0.1 * (0.5 + self.coverage),
             green=cls * self.constants["green_channel_share"],
@@ -510,7 +525,12 @@ class FTZModel(mesa.Model):
         r_imp = self._import_restrictiveness(openness)
         activity = self._ds_activity()
         act_ratio = np.divide(activity, self.activity0, out=np.ones(Z), where=self.activity0 > 0)
-        ds_m = self.imports0 * np.exp(-self.params["dstri_semi_elasticity"] * (r_imp - self.r_import0)) * act_ratio
+        ds_m = (
+            self.imports0
+            * (1 + self.params["import_demand_growth"]) ** ((t - 1) / 4.0)
+            * np.exp(-self.params["dstri_semi_elasticity"] * (r_imp - self.r_import0))
+            * act_ratio
+        )
         w_all = by_zone(w)
         adopt = np.divide(by_zone(w, f.adopted), w_all, out=np.zeros(Z), where=w_all > 0)
         expo = np.divide(by_zone(w, out["exporting"]), w_all, out=np.zeros(Z), where=w_all > 0)
@@ -677,6 +697,13 @@ class FTZModel(mesa.Model):
             problems.append("regional shares do not add up to 1")
         if problems:
             raise InvariantError(f"step {t}: " + "; ".join(problems))
+
+
+def _adoption_gain(coverage: np.ndarray) -> np.ndarray:
+    """Zone part of a firm's gain from going digital: 5G is the enabling infrastructure
+    (000 §3 infrastructure layer), so the gain rises steeply with coverage; a median firm
+    in a zone at 50% coverage gains as much as adoption costs it (``adoption_cost`` = 1)."""
+    return 0.25 + 1.5 * coverage
 
 
 def _allocate(total: int, weights: np.ndarray, minimum: int) -> np.ndarray:
