@@ -137,7 +137,7 @@ class _Constants(BaseModel):
     initial_adoption: float = Field(0.15, ge=0, le=1)
     pending_penalty: float = Field(0.5, ge=0, le=1)
     green_channel_share: float = Field(0.6, ge=0, le=1)
-    infrastructure_rate: float = Field(0.3, ge=0, le=2)
+    infrastructure_rate: float = Field(0.8, ge=0, le=3, description="logistic growth rate of 5G per year")
     level_ds_exports: float = Field(1.0, gt=0, le=10, description="calibrated level of services exports")
     level_ds_imports: float = Field(1.0, gt=0, le=10, description="calibrated level of services imports")
     level_ecommerce: float = Field(1.0, gt=0, le=10, description="calibrated level of e-commerce exports")

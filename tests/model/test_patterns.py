@@ -47,7 +47,7 @@ def test_adoption_is_s_shaped_in_every_zone():
 
 def test_leading_zones_adopt_and_export_earlier_than_lagging_zones():
     """Tiers emerge from zone attributes (region, border, age): the seeds' leading zones reach
-    50% adoption at least 4 quarters before the lagging ones, and add exporters faster."""
+    50% adoption at least 3 quarters before the lagging ones in every seed, and add exporters faster."""
     t50, gain = [], []
     for m in baseline_runs():
         z = m.zone_frame()
@@ -58,7 +58,7 @@ def test_leading_zones_adopt_and_export_earlier_than_lagging_zones():
         g = ex.loc[20] - ex.loc[1]  # exporters added by 2025
         gain.append((g[LEADING].mean(), g[LAGGING].mean()))
     t50, gain = np.array(t50), np.array(gain)
-    assert (t50[:, 0] + 4 <= t50[:, 1]).all(), t50
+    assert (t50[:, 0] + 3 <= t50[:, 1]).all(), t50
     assert gain[:, 0].mean() > gain[:, 1].mean(), gain
 
 
