@@ -42,6 +42,7 @@ from scipy.optimize import least_squares
 from ftzsim import reference
 from ftzsim.reference import CNY_PER_USD_2021, REGIONS
 from ftzsim.scenario import Scenario, load_scenario
+from ftzsim.seeds import replicate_seeds
 
 __all__ = ["FIT_PARAMETERS", "CalibrationResult", "calibrate", "evaluate", "targets", "write_calibration_block"]
 
@@ -159,7 +160,7 @@ def calibrate(
 ) -> CalibrationResult:
     """Fit :data:`FIT_PARAMETERS` to the 2021-2022 targets (see module docstring)."""
     sc = load_scenario(scenario)
-    seeds = [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(master_seed).spawn(replicates)]
+    seeds = replicate_seeds(master_seed, replicates)
     tg = targets(list(sc.zones))
     names = [p[0] for p in FIT_PARAMETERS]
     x0 = np.array([p[1] for p in FIT_PARAMETERS])

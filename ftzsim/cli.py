@@ -109,7 +109,10 @@ def _parse_sets(sets: list[str]) -> dict[str, float]:
 def run_cmd(
     scenario: Annotated[str, typer.Argument(help="bundled scenario name or path to a .toml file")],
     out: Annotated[Path, typer.Option("--out", help="output directory (created)")],
-    seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="seed of the model's generator")] = 0,
+    seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="seed (with --replicates: the master seed)")] = 0,
+    replicates: Annotated[
+        int, typer.Option(min=1, max=1000, help="runs with seeds spawned from --seed (common random numbers)")
+    ] = 1,
     steps: Annotated[int | None, typer.Option(min=1, max=400, help="quarters to run (default: the scenario's)")] = None,
     set_: Annotated[
         list[str] | None,
@@ -119,11 +122,17 @@ def run_cmd(
     figures: Annotated[bool, typer.Option(help="also draw the run's figures (PNG and PDF)")] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bar or summary")] = False,
 ) -> None:
-    """Run one scenario and write national.parquet, zones.parquet, annual.parquet and manifest.json."""
+    """Run a scenario and write national.parquet, zones.parquet, annual.parquet and manifest.json.
+
+    With --replicates N the frames hold N runs (columns replicate and seed); the seeds are
+    spawned from --seed with numpy's SeedSequence. With one replicate the seed is --seed itself.
+    """
+    import pandas as pd
     from tqdm import tqdm
 
     from ftzsim.io import atomic_output_dir, check_out_dir, provenance, write_json, write_parquet
     from ftzsim.model import FTZModel
+    from ftzsim.seeds import replicate_seeds
 
     overrides = _parse_sets(set_ or [])
     if steps is not None:
@@ -131,18 +140,32 @@ def run_cmd(
     check_out_dir(out, overwrite)  # refuse before spending time on the run
     t0 = time.perf_counter()
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    model = FTZModel(scenario, rng=seed, build_firm_agents=False, **overrides)
-    with tqdm(total=model.quarters, desc=model.config.name, unit="q", delay=1.0, disable=quiet, file=sys.stderr) as bar:
-        model.run(progress=bar.update)
+    seeds = [seed] if replicates == 1 else replicate_seeds(seed, replicates)
+    frames: dict[str, list] = {"national": [], "zones": [], "annual": []}
+    summaries = []
+    model = None
+    for r, s in enumerate(seeds):
+        model = FTZModel(scenario, rng=s, build_firm_agents=False, **overrides)
+        desc = model.config.name + (f" {r + 1}/{replicates}" if replicates > 1 else "")
+        with tqdm(total=model.quarters, desc=desc, unit="q", delay=1.0, disable=quiet, file=sys.stderr) as bar:
+            model.run(progress=bar.update)
+        for key, df in (("national", model.national_frame()), ("zones", model.zone_frame()),
+                        ("annual", model.annual_frame())):  # fmt: skip
+            df.insert(0, "seed", s)
+            df.insert(0, "replicate", r)
+            frames[key].append(df)
+        summaries.append({"replicate": r, "seed": s, **model.summary()})
     wall = time.perf_counter() - t0
     cfg = model.config
-    national, zones, ann = model.national_frame(), model.zone_frame(), model.annual_frame()
+    national, zones, ann = (pd.concat(frames[k], ignore_index=True) for k in ("national", "zones", "annual"))
     manifest = {
         "kind": "ftzsim.run",
         "scenario": cfg.name,
         "scenario_source": Path(cfg.source).name,
         "scenario_sha256": cfg.content_hash(),
         "seed": seed,
+        "replicates": replicates,
+        "seeds": seeds,
         "quarters": model.quarters,
         "n_firms": int(model.n_agents.sum()),
         "overrides": overrides,
@@ -150,7 +173,8 @@ def run_cmd(
         "zone_levers": {z: dict(v) for z, v in cfg.zone_levers.items()},
         "schedule": cfg.to_dict()["schedule"],
         "uncertainties": dict(cfg.uncertainties),
-        "summary": model.summary(),
+        "calibrated": cfg.calibration is not None,
+        "summary": summaries if replicates > 1 else summaries[0],
         "reach_times": model.reach_times(),
         "started": started,
         "wall_seconds": round(wall, 3),
@@ -164,14 +188,20 @@ def run_cmd(
         if figures:
             from ftzsim.analysis.figures import run_figures
 
-            manifest["figures"] = run_figures(model, tmp / "figures")
+            manifest["figures"] = run_figures(model, tmp / "figures", national=national)
         write_json(manifest, tmp / "manifest.json")
     if not quiet:
         report = list(cfg.outcomes) or ["ds_exports", "ds_imports", "ecommerce_exports", "adoption_rate"]
-        rows = [[str(int(r.year))] + [f"{getattr(r, n):,.3f}" for n in report] for r in ann.itertuples()]
+        med = ann.groupby("year")[report].median().reset_index()
+        rows = [[str(int(r.year))] + [f"{getattr(r, n):,.3f}" for n in report] for r in med.itertuples()]
+        if replicates > 1:
+            typer.echo(f"median of {replicates} replicates")
         _echo_table(rows, ["year", *report])
-        typer.echo(f"\n{cfg.name}: {model.quarters} quarters, {int(model.n_agents.sum()):,} firm agents, "
-                   f"{wall:.2f} s -> {out}")  # fmt: skip
+        typer.echo(
+            f"\n{cfg.name}: {model.quarters} quarters x {replicates} run(s), "
+            f"{int(model.n_agents.sum()):,} firm agents, "
+            f"{wall:.2f} s -> {out}"
+        )
 
 
 @app.command("calibrate")

@@ -49,15 +49,21 @@ def national_series(df: pd.DataFrame, outcome: str, ax=None, label: str | None =
     ax = ax or plt.gca()
     o = NATIONAL_OUTCOMES[outcome]
     if annual:
-        a = to_annual(df)
-        ax.plot(a["year"], a[outcome], marker="o", ms=3, label=label)
-        ax.set_xlabel("year")
+        d = to_annual(df)
+        d["x"] = d["year"]
         per = " per year" if o.agg == "flow" else ""
     else:
-        x = df["year"] + (df["quarter"] - 1) / 4
-        ax.plot(x, df[outcome], label=label)
-        ax.set_xlabel("year")
+        d = df.assign(x=df["year"] + (df["quarter"] - 1) / 4)
         per = " per quarter" if o.agg == "flow" else ""
+    g = d.groupby("x")[outcome]
+    if "replicate" in d.columns and d["replicate"].nunique() > 1:
+        lo, med, hi = g.quantile(0.05), g.median(), g.quantile(0.95)
+        line = ax.plot(med.index, med.to_numpy(), marker="o" if annual else None, ms=3, label=label)[0]
+        ax.fill_between(med.index, lo.to_numpy(), hi.to_numpy(), color=line.get_color(), alpha=0.25, lw=0)
+    else:
+        v = g.first()
+        ax.plot(v.index, v.to_numpy(), marker="o" if annual else None, ms=3, label=label)
+    ax.set_xlabel("year")
     ax.set_ylabel(f"{o.unit}{per}")
     ax.set_title(o.meaning[0].upper() + o.meaning[1:])
     return ax
@@ -93,17 +99,23 @@ def zone_map(graph, values: dict[str, float] | None = None, ax=None, label: str 
     return ax
 
 
-def run_figures(model, out_dir: str | Path) -> list[str]:
-    """Draw the figures of one run into ``out_dir``; return the file names written."""
+def run_figures(model, out_dir: str | Path, national: pd.DataFrame | None = None) -> list[str]:
+    """Draw the figures of a run into ``out_dir``; return the file names written.
+
+    ``national`` may hold several replicates (column ``replicate``); the national panel then
+    shows their median and 5-95% band.
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    nat = model.national_frame()
+    nat = model.national_frame() if national is None else national
     written = []
     with plt.rc_context(style()):
         fig, axes = plt.subplots(2, 2, figsize=(7.2, 5.0), layout="constrained")
         for ax, name in zip(axes.flat, ["ds_exports", "ecommerce_exports", "adoption_rate", "mean_openness"]):
             national_series(nat, name, ax=ax)
-        fig.suptitle(f"{model.config.name}: national outcomes (seed-specific run)")
+        n_rep = nat["replicate"].nunique() if "replicate" in nat.columns else 1
+        note = f"median and 5-95% of {n_rep} replicates" if n_rep > 1 else "one seed"
+        fig.suptitle(f"{model.config.name}: national outcomes ({note})")
         for ext in ("png", "pdf"):
             fig.savefig(out_dir / f"national.{ext}")
             written.append(f"national.{ext}")

@@ -86,10 +86,12 @@ def annual(frame: pd.DataFrame, outcomes: dict[str, Outcome] = NATIONAL_OUTCOMES
     """Annual aggregates of a quarterly frame with a ``year`` column.
 
     Flows are summed over the recorded quarters of each year; stocks take the value of the
-    year's last recorded quarter. Extra grouping columns (``zone``) are kept. A column
+    year's last recorded quarter. Grouping columns (``scenario``, ``replicate``, ``seed``,
+    ``zone``) are kept when present. A column
     ``quarters`` says how many quarters each year holds, so partial years are visible.
     """
-    keys = ["year"] + (["zone"] if "zone" in frame.columns else [])
+    keys = [k for k in ("scenario", "replicate", "seed") if k in frame.columns] + ["year"]
+    keys += ["zone"] if "zone" in frame.columns else []
     g = frame.groupby(keys, sort=True)
     parts = {}
     for name, o in outcomes.items():

@@ -110,3 +110,18 @@ def test_lever_docs_are_generated_from_the_registry():
 
     doc = Path(__file__).resolve().parents[2] / "docs" / "levers.md"
     assert doc.read_text(encoding="utf-8") == markdown_table(), "regenerate: ftzsim levers --markdown > docs/levers.md"
+
+
+def test_run_with_replicates_has_bands_and_distinct_seeds(tmp_path):
+    out = tmp_path / "rep"
+    r = ftzsim("run", "classroom", "--seed", "9", "--replicates", "3", "--out", str(out), "--quiet", "--figures")
+    assert r.returncode == 0, r.stderr
+    nat = pd.read_parquet(out / "national.parquet")
+    assert sorted(nat["replicate"].unique()) == [0, 1, 2] and nat["seed"].nunique() == 3
+    from ftzsim.seeds import replicate_seeds
+
+    assert sorted(nat["seed"].unique()) == sorted(replicate_seeds(9, 3))
+    ann = pd.read_parquet(out / "annual.parquet")
+    assert len(ann) == 3 * 5  # replicates x years, not summed across replicates
+    man = json.loads((out / "manifest.json").read_text())
+    assert man["replicates"] == 3 and len(man["summary"]) == 3
