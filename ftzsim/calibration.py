@@ -154,7 +154,7 @@ class CalibrationResult:
 def calibrate(
     scenario: str | Path | Scenario,
     master_seed: int = 2021,
-    replicates: int = 5,
+    replicates: int = 10,
     n_firms: int | None = None,
     max_evaluations: int = 200,
 ) -> CalibrationResult:

@@ -208,7 +208,7 @@ def run_cmd(
 def calibrate_cmd(
     scenario: Annotated[str, typer.Argument(help="scenario file (or bundled name) to calibrate")],
     out: Annotated[Path, typer.Option("--out", help="output directory for fit.parquet, fit.csv, fit.png")],
-    replicates: Annotated[int, typer.Option(min=1, max=100, help="replicate seeds (common random numbers)")] = 5,
+    replicates: Annotated[int, typer.Option(min=1, max=100, help="replicate seeds (common random numbers)")] = 10,
     master_seed: Annotated[int, typer.Option(min=0, help="master seed of the replicate seeds")] = 2021,
     n_firms: Annotated[
         int | None, typer.Option(min=100, max=2_000_000, help="firm agents (default: scenario's)")

@@ -221,8 +221,14 @@ class FTZModel(mesa.Model):
                     continue
                 # stratified draws: agent j of k stands for quantile stratum j of the Pareto
                 # size distribution, so a few hundred agents represent a zone's tail stably
-                u = (rng.permutation(k) + rng.random(k)) / k
-                size.append((1.0 - u) ** (-1.0 / alpha))
+                strata = rng.permutation(k)
+                u = (strata + rng.random(k)) / k
+                sz = (1.0 - u) ** (-1.0 / alpha)
+                # the top stratum has unbounded variance: it takes its conditional mean
+                # E[S | S > s_q] = s_q * alpha / (alpha - 1) instead of a draw
+                top = strata == k - 1
+                sz[top] = k ** (1.0 / alpha) * alpha / (alpha - 1.0)
+                size.append(sz)
                 zone_idx.append(np.full(k, z))
                 sector.append(np.full(k, s))
         n = int(n_agents.sum())
