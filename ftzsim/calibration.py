@@ -259,3 +259,52 @@ def fit_figure(table: pd.DataFrame, out: Path) -> None:
         axes[0].legend(frameon=False)
         fig.savefig(out)
         plt.close(fig)
+
+
+DOC_START, DOC_END = "<!-- fit-table:start -->", "<!-- fit-table:end -->"
+
+
+def markdown_report(scenario: str | Path | Scenario = "baseline") -> str:
+    """The stored fit of ``scenario`` as Markdown (fitted values and the target table).
+
+    ``docs/calibration.md`` holds this between :data:`DOC_START` and :data:`DOC_END`; a test
+    checks that the document matches the scenario file, so the numbers cannot drift.
+    """
+    cal = load_scenario(scenario).calibration
+    if not cal:
+        return "_no stored calibration_\n"
+    lines = [
+        f"Stored fit: `{cal['command']}` ({cal['date']}, {cal['replicates']} replicates, master seed "
+        f"{cal['master_seed']}, {cal['n_firms']:,} firm agents); {cal['targets_met']} of {cal['targets_total']} "
+        "targets within tolerance.",
+        "",
+        "| fitted parameter | value |",
+        "|---|---|",
+        *(f"| `{k}` | {v:.4f} |" for k, v in cal["fitted"].items()),
+        "",
+        "| target | data | model | error | tolerance | met |",
+        "|---|---|---|---|---|---|",
+    ]
+    for t in cal["targets"]:
+        relative = not (t["name"].startswith("share_") or t["name"].endswith("_growth_2022"))
+        err = f"{100 * t['error']:+.1f}%" if relative else f"{t['error']:+.2f} pp"
+        tol = f"{100 * t['tolerance']:g}%" if relative else f"{t['tolerance']:g} pp"
+        lines.append(
+            f"| `{t['name']}` | {t['target']:,.2f} | {t['achieved']:,.2f} | {err} | {tol} | "
+            f"{'yes' if t['met'] else '**no**'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def update_doc(doc: Path, scenario: str | Path | Scenario = "baseline") -> None:
+    """Rewrite the generated block of ``doc`` from the stored fit."""
+    text = doc.read_text(encoding="utf-8")
+    head, rest = text.split(DOC_START)
+    _, tail = rest.split(DOC_END)
+    doc.write_text(f"{head}{DOC_START}\n{markdown_report(scenario)}{DOC_END}{tail}", encoding="utf-8")
+
+
+if __name__ == "__main__":  # python -m ftzsim.calibration docs/calibration.md
+    import sys
+
+    update_doc(Path(sys.argv[1]))

@@ -87,41 +87,9 @@ class ZoneAgent(FixedAgent):
         return self.model.zone_outcomes_now(self.index)
 
     def step(self) -> None:
+        """This zone's quarter alone (the model steps all zones at once with :func:`zone_quarter`)."""
         m = self.model
-        z = self.index
-        u = m.rng_zones.random((2, len(ZONE_LEVERS)))  # drawn even when inactive (CRN)
-        if not m.active[z]:
-            return
-        p = m.params
-        pol = m.policy[z]
-        before = pol.copy()
-        # 1. piloting toward the zone's targets
-        gap = m.target[z] - pol
-        pilot = (gap > 1e-12) & (u[0] < p["pilot_rate"] * m.reform_capacity[z])
-        pol[pilot] += np.minimum(STEP_SIZE, gap[pilot])
-        m.step_pilots += int(pilot.sum())
-        # 2. imitation of better-performing linked zones
-        ties = m.ties_norm[z] * m.active
-        perf_gap = np.clip(m.performance - m.performance[z], 0.0, 1.0)
-        better = m.policy > pol[None, :] + 1e-12
-        pr = p["imitation_rate"] * (ties * perf_gap)[:, None] * better
-        prob = 1.0 - np.prod(1.0 - pr, axis=0)
-        best = np.max(np.where(better & (pr > 0), m.policy, 0.0), axis=0)
-        imitate = (u[1] < prob) & (best > pol)
-        pol[imitate] += np.minimum(STEP_SIZE, best[imitate] - pol[imitate])
-        m.step_imitations += int(imitate.sum())
-        np.clip(pol, 0.0, 1.0, out=pol)
-        m.mark_reached(z, before)
-        # 3. infrastructure toward plans
-        rate = 0.25 * m.constants["infrastructure_rate"]
-        plan5g = pol[_L["fiveg_coverage"]]
-        cov = m.coverage[z]
-        if plan5g > cov:
-            c = max(cov, 0.01)
-            m.coverage[z] = min(plan5g, c + rate * c * (1 - c / plan5g))
-        plan_log = pol[_L["smart_logistics"]]
-        if plan_log > m.logistics[z]:
-            m.logistics[z] += rate * (plan_log - m.logistics[z])
+        zone_quarter(m, np.array([self.index]), m.rng_zones.random((1, 2, len(ZONE_LEVERS))))
 
     @property
     def reform_capacity(self) -> float:
@@ -151,7 +119,6 @@ class RegulatorAgent(Agent):
     def __init__(self, model: FTZModel, zone: ZoneAgent | None):
         super().__init__(model)
         self.zone = zone
-        self.tightenings = 0
 
     def __repr__(self) -> str:
         return f"RegulatorAgent({self.zone.name if self.zone else 'national'!r})"
@@ -161,33 +128,88 @@ class RegulatorAgent(Agent):
         m = self.model
         return float(m.ceiling if self.zone is None else m.allowed[self.zone.index])
 
-    def _ratchet(self, allowed: float, request: float, rate: float) -> float:
-        p = self.model.params
-        if rate > self.model.levers["risk_tolerance"]:
-            self.tightenings += 1
-            return allowed * (1 - p["tighten_factor"])
-        if request > allowed:
-            return allowed + p["openness_step"] * (request - allowed)
-        return request
+    @property
+    def tightenings(self) -> int:
+        """How often this regulator has tightened openness."""
+        m = self.model
+        return int(m.national_tightenings if self.zone is None else m.tightenings[self.zone.index])
 
     def step(self) -> None:
+        """This regulator's quarter alone (the model runs all zone regulators at once)."""
         m = self.model
         if self.zone is None:
-            m.ceiling = self._ratchet(m.ceiling, 1.0, m.national_incident_rate)
-            return
-        z = self.zone.index
-        if not m.active[z]:
-            m.allowed[z] = 0.0
-            m.inspection[z] = 0.0
-            return
-        request = m.policy[z, _L["data_openness"]]
-        m.allowed[z] = min(request, self._ratchet(m.allowed[z], request, m.incident_rate[z]))
-        gds = m.policy[z, _L["gov_data_sharing"]]
-        capacity = int(np.floor(m.params["review_capacity"] * m.n_ds_agents[z] * (1 + gds) + 0.5))
-        n, wait = m.firms.process_queue(z, capacity, m.steps)
-        m.approved_now[z] += n
-        m.wait_sum_now[z] += wait
-        m.inspection[z] = min(0.95, 0.2 * (1 + gds))
+            national_regulation(m)
+        else:
+            zone_regulation(m, np.array([self.zone.index]))
+
+
+def _ratchet(allowed, request, rate, tolerance, params):
+    """The stress-test ratchet, elementwise: returns (new allowance, tightened?)."""
+    over = rate > tolerance
+    opened = np.where(request > allowed, allowed + params["openness_step"] * (request - allowed), request)
+    return np.where(over, allowed * (1 - params["tighten_factor"]), opened), over
+
+
+def national_regulation(m: FTZModel) -> None:
+    """The national regulator moves the ceiling on every zone's openness (宏观审慎)."""
+    new, over = _ratchet(m.ceiling, 1.0, m.national_incident_rate, m.levers["risk_tolerance"], m.params)
+    m.ceiling = float(new)
+    m.national_tightenings += int(over)
+
+
+def zone_regulation(m: FTZModel, idx: np.ndarray) -> None:
+    """Zone regulators ``idx``: openness ratchet, inspection intensity, review queue."""
+    act = m.active[idx]
+    request = m.policy[idx, _L["data_openness"]]
+    new, over = _ratchet(m.allowed[idx], request, m.incident_rate[idx], m.levers["risk_tolerance"], m.params)
+    m.allowed[idx] = np.where(act, np.minimum(request, new), 0.0)
+    m.tightenings[idx] += over & act
+    gds = m.policy[idx, _L["gov_data_sharing"]]
+    m.inspection[idx] = np.where(act, np.minimum(0.95, 0.2 * (1 + gds)), 0.0)
+    capacity = np.zeros(len(m.zone_names), dtype=np.int64)
+    capacity[idx] = np.floor(m.params["review_capacity"] * m.n_ds_agents[idx] * (1 + gds) + 0.5) * act
+    n, wait = m.firms.process_queues(capacity, m.steps)
+    m.approved_now += n
+    m.wait_sum_now += wait
+
+
+def zone_quarter(m: FTZModel, idx: np.ndarray, u: np.ndarray) -> None:
+    """Piloting, imitation and infrastructure for zones ``idx`` (see :class:`ZoneAgent`).
+
+    Zones update synchronously: imitation compares with every zone's levels as they stood at
+    the start of the quarter, so the result does not depend on the order zones are visited.
+    ``u`` holds two uniforms per zone and lever, drawn whether or not a zone is active
+    (common random numbers).
+    """
+    p = m.params
+    act = m.active[idx][:, None]
+    start = m.policy.copy()
+    pol = start[idx]
+    # 1. piloting toward the zones' targets
+    gap = m.target[idx] - pol
+    pilot = act & (gap > 1e-12) & (u[:, 0] < p["pilot_rate"] * m.reform_capacity[idx][:, None])
+    pol = np.where(pilot, pol + np.minimum(STEP_SIZE, gap), pol)
+    # 2. imitation of better-performing linked zones (k zones x Z partners x L levers)
+    ties = m.ties_norm[idx] * m.active[None, :]
+    perf_gap = np.clip(m.performance[None, :] - m.performance[idx][:, None], 0.0, 1.0)
+    better = start[None, :, :] > pol[:, None, :] + 1e-12
+    pr = p["imitation_rate"] * (ties * perf_gap)[:, :, None] * better
+    prob = 1.0 - np.prod(1.0 - pr, axis=1)
+    best = np.max(np.where(better & (pr > 0), start[None, :, :], 0.0), axis=1)
+    imitate = act & (u[:, 1] < prob) & (best > pol)
+    pol = np.clip(np.where(imitate, pol + np.minimum(STEP_SIZE, best - pol), pol), 0.0, 1.0)
+    m.policy[idx] = pol
+    m.step_pilots += int(pilot.sum())
+    m.step_imitations += int(imitate.sum())
+    m.mark_reached(idx, start[idx])
+    # 3. infrastructure toward plans: logistic 5G, linear logistics
+    rate = 0.25 * m.constants["infrastructure_rate"]
+    plan5g, cov = pol[:, _L["fiveg_coverage"]], m.coverage[idx]
+    c = np.maximum(cov, 0.01)
+    grown = np.minimum(plan5g, c + rate * c * (1 - c / np.maximum(plan5g, 1e-12)))
+    m.coverage[idx] = np.where(act[:, 0] & (plan5g > cov), grown, cov)
+    plan_log, log = pol[:, _L["smart_logistics"]], m.logistics[idx]
+    m.logistics[idx] = np.where(act[:, 0] & (plan_log > log), log + rate * (plan_log - log), log)
 
 
 class FirmAgent(Agent):

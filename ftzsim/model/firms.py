@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ftzsim.model.kernel import ACC, firm_potential, firm_quarter
 from ftzsim.reference import SECTORS
 
 __all__ = ["APPROVED", "DS", "ECOM", "GOODS", "NONE", "PENDING", "FirmPopulation", "ZoneInputs"]
@@ -103,92 +104,65 @@ class FirmPopulation:
         # derived static quantities used every quarter
         med = np.median(self.size) if n else 1.0
         self.size_rel = self.size / med
+        self.sqrt_size_rel = np.sqrt(self.size_rel)
+        self._all = np.arange(n, dtype=np.int64)
         self.sme = self.size_rel < np.quantile(self.size_rel, 0.8) if n else np.zeros(0, bool)
-        self.boost_coef = SECTOR_BOOST[self.sector]
+        self.boost_coef = SECTOR_BOOST[self.sector].astype(float)
         mean_nc = max(1e-9, float(np.mean(1 - self.compliance))) if n else 1.0
         self.risk = (1 - self.compliance) / mean_nc
         self.volume = np.clip(self.size_rel**0.25, 0.5, 3.0)
-        self.data_risk = SECTOR_DATA_RISK[self.sector]
+        self.data_risk = SECTOR_DATA_RISK[self.sector].astype(float)
         self.is_ds = self.sector == DS
-        # firms of each zone's services sector, for the regulators' queues
-        order = np.flatnonzero(self.is_ds)
-        self.ds_by_zone = [order[self.zone[order] == z] for z in range(n_zones)]
 
     # ------------------------------------------------------------------ the firm rule
-    def potential(self, inp: ZoneInputs, idx=slice(None)) -> tuple[np.ndarray, np.ndarray]:
+    def potential(self, inp: ZoneInputs, idx=None) -> tuple[np.ndarray, np.ndarray]:
         """Full-approval annual revenue by bloc and fixed cost per bloc for firms ``idx``."""
-        d = self.digital_level[idx]
-        rev = inp.revenue[self.zs[idx]] * (self.size[idx] * np.exp(inp.boost * self.boost_coef[idx] * d))[:, None]
-        fc = inp.fixed_cost[self.zs[idx]] * (1 - inp.fixed_cost_digital_cut * d)
-        return rev, fc
+        idx = np.arange(self.n) if idx is None else np.asarray(idx, dtype=np.int64)
+        return firm_potential(idx, self.zs, self.size, self.boost_coef, self.digital_level, inp.revenue,
+                              inp.fixed_cost, inp.boost, inp.fixed_cost_digital_cut)  # fmt: skip
 
-    def step(self, inp: ZoneInputs, rng: np.random.Generator, t: int, idx=None) -> dict:
+    def step(self, inp: ZoneInputs, rng: np.random.Generator, t: int, idx=None) -> np.ndarray:
         """Run the firm rule for all firms (``idx=None``) or the firms in ``idx``.
 
         Order within the quarter: adoption and digital maturity, then export decisions and
-        values, then data-export applications, then incidents. Returns per-zone counts of
-        green-channel approvals for the regulators' wait statistics.
+        values, then data-export applications, then incidents. Three uniforms per firm come
+        from ``rng`` (the model's firm stream; float32, as the probabilities compared with them
+        need no finer resolution than 6e-8). Returns the per-zone totals of the firms
+        stepped (zones x len(:data:`ftzsim.model.kernel.ACC`)).
         """
-        sl = slice(None) if idx is None else np.asarray(idx)
-        m = self.n if idx is None else len(sl)
-        u = rng.random((3, m))
-        z = self.zone[sl]
-        # 1. adoption (Bass hazard gated by net benefit) and digital maturity
-        adopted = self.adopted[sl]
-        d = self.digital_level[sl]
-        gain = inp.gain[z] * np.sqrt(self.size_rel[sl])
-        cost = inp.adoption_cost * (1 - inp.subsidy[z] * self.sme[sl])
-        gate = 2 * gain / np.maximum(gain + cost, 1e-12)
-        prob = -np.expm1(-0.25 * inp.hazard[z] * gate)
-        new = ~adopted & (u[0] < prob)
-        d = np.where(adopted, d + (1 - d) * inp.maturity[z], d)
-        d = np.where(new, np.maximum(d, 0.25), d)
-        adopted = adopted | new
-        self.adopted[sl] = adopted
-        self.digital_level[sl] = d
-        # 2. exporting: Melitz selection per bloc, gravity revenue
-        rev, fc = self.potential(inp, sl)
-        is_ds = self.is_ds[sl]
-        approval = self.approval[sl]
-        limited = is_ds & (approval != APPROVED)
-        wants = (rev / inp.sigma > fc[:, None]).any(axis=1)
-        rev = np.where(limited[:, None], rev * (1 - inp.pending_penalty), rev)
-        serve = rev / inp.sigma > fc[:, None]
-        exports = np.where(serve, rev * 0.25, 0.0)
-        self.exports[sl] = exports
-        # 3. data-export applications; the green channel approves at once
-        apply = is_ds & (approval == NONE) & wants
-        green = apply & (u[1] < inp.green[z])
-        approval = np.where(green, APPROVED, np.where(apply, PENDING, approval))
-        self.approval[sl] = approval
-        applied = self.applied_step[sl]
-        self.applied_step[sl] = np.where(apply, t, applied)
-        # 4. incidents among data exporters
-        exporting = serve.any(axis=1)
-        data_exporter = exporting & (self.data_risk[sl] > 0) & (~is_ds | (approval == APPROVED))
-        risk = self.risk[sl]
-        insp = np.minimum(0.95, inp.inspection[z] * ((1 - inp.risk_based) + inp.risk_based * risk))
-        p_inc = inp.incident[z] * self.data_risk[sl] * risk * self.volume[sl] * (1 - insp)
-        incident = data_exporter & (u[2] < p_inc)
-        self.incident[sl] = incident
-        return {
-            "green": np.bincount(z[green], minlength=self.n_zones),
-            "data_exporter": data_exporter,
-            "exporting": exporting,
-        }
+        idx = self._all if idx is None else np.asarray(idx, dtype=np.int64)
+        u = rng.random((3, len(idx)), dtype=np.float32)  # probabilities need no more precision
+        acc = np.zeros((self.n_zones, len(ACC)))
+        firm_quarter(
+            idx, u, t,
+            self.zone, self.sector, self.zs, self.size, self.sqrt_size_rel, self.sme, self.weight, self.risk,
+            self.volume, self.data_risk, self.boost_coef,
+            self.digital_level, self.adopted, self.approval, self.applied_step, self.exports, self.incident,
+            inp.revenue, inp.fixed_cost, inp.hazard, inp.gain, inp.subsidy, inp.maturity, inp.green, inp.incident,
+            inp.inspection, inp.sigma, inp.boost, inp.fixed_cost_digital_cut, inp.pending_penalty, inp.adoption_cost,
+            inp.risk_based,
+            acc,
+        )  # fmt: skip
+        return acc
 
-    def process_queue(self, z: int, capacity: int, t: int) -> tuple[int, float]:
-        """Approve up to ``capacity`` pending applications of zone ``z``, first come first
-        served (ties broken by a fixed random key). Returns (approved, summed wait)."""
-        ds = self.ds_by_zone[z]
-        pend = ds[self.approval[ds] == PENDING]
-        if capacity <= 0 or len(pend) == 0:
-            return 0, 0.0
-        if len(pend) > capacity:
-            order = np.lexsort((self.tiebreak[pend], self.applied_step[pend]))
-            pend = pend[order[:capacity]]
-        self.approval[pend] = APPROVED
-        return len(pend), float(np.sum(t - self.applied_step[pend]))
+    def process_queues(self, capacity: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each zone regulator approves up to ``capacity[z]`` pending applications, first come
+        first served (ties broken by a fixed random key). Returns approvals and summed waits
+        per zone."""
+        pend = np.flatnonzero(self.approval == PENDING)
+        nz = self.n_zones
+        if len(pend) == 0 or not capacity.any():
+            return np.zeros(nz), np.zeros(nz)
+        pend = pend[np.lexsort((self.tiebreak[pend], self.applied_step[pend], self.zone[pend]))]
+        zp = self.zone[pend]
+        rank = np.arange(len(pend)) - np.searchsorted(zp, zp)  # position in its zone's queue
+        take = pend[rank < capacity[zp]]
+        self.approval[take] = APPROVED
+        zt = self.zone[take]
+        return (
+            np.bincount(zt, minlength=nz).astype(float),
+            np.bincount(zt, weights=(t - self.applied_step[take]).astype(float), minlength=nz),
+        )
 
     def zone_sum(self, values) -> np.ndarray:
         """Sum ``values`` (one per firm) by zone; float even with no firms."""

@@ -17,8 +17,17 @@ from mesa.discrete_space import Network
 
 from ftzsim import reference
 from ftzsim.levers import BLOCS, REGISTRY, ZONE_LEVERS, neutral_values
-from ftzsim.model.agents import STEP_SIZE, FirmAgent, RegulatorAgent, ZoneAgent
+from ftzsim.model.agents import (
+    STEP_SIZE,
+    FirmAgent,
+    RegulatorAgent,
+    ZoneAgent,
+    national_regulation,
+    zone_quarter,
+    zone_regulation,
+)
 from ftzsim.model.firms import APPROVED, DS, ECOM, GOODS, FirmPopulation, ZoneInputs
+from ftzsim.model.kernel import ACC
 from ftzsim.model.network import build_zone_graph, tie_matrix
 from ftzsim.model.outcomes import NATIONAL_OUTCOMES, ZONE_OUTCOMES, annual
 from ftzsim.reference import REGIONS
@@ -138,6 +147,9 @@ class FTZModel(mesa.Model):
         layout = {n: (self.zone_info[n].lon, self.zone_info[n].lat) for n in self.zone_names}
         self.space = Network(self.graph, random=self.random, layout=layout)
         self.zone_agents = [ZoneAgent(self, i, n, self.space._cells[n]) for i, n in enumerate(self.zone_names)]
+        self._zone_idx = np.arange(Z)
+        self.tightenings = np.zeros(Z, dtype=np.int64)
+        self.national_tightenings = 0
         self.ties = tie_matrix(self.graph, self.zone_names)
         self.ties_norm = self.ties / self.ties.max() if self.ties.max() > 0 else self.ties
         info = [self.zone_info[n] for n in self.zone_names]
@@ -252,6 +264,9 @@ class FTZModel(mesa.Model):
         self.real_firms = real
         self.n_ds_agents = np.bincount(zone_idx[sector == DS], minlength=Z)
         self.firm_agents = [FirmAgent(self, i) for i in range(n)] if build_agents else None
+        f = self.firms
+        w_all = f.zone_sum(f.weight)
+        self.adopted_share = np.divide(f.zone_sum(f.weight * f.adopted), w_all, out=np.zeros(Z), where=w_all > 0)
 
     def _calibrate_scales(self) -> None:
         """Zone-sector demand shifters so that the first quarter reproduces 2021 levels.
@@ -382,10 +397,7 @@ class FTZModel(mesa.Model):
         fixed = self.scale * self.f0[None, :] * p["export_fixed_cost"] * growth * sector_growth[None, :]
         fixed[:, DS] *= 1 - NEGATIVE_LIST_CUT * nl
         # Bass imitation: own zone's adopted share mixed with linked zones' shares
-        f = self.firms
-        w_all = f.zone_sum(f.weight)
-        w_ad = f.zone_sum(f.weight * f.adopted)
-        share = np.divide(w_ad, w_all, out=np.zeros_like(w_ad), where=w_all > 0)
+        share = self.adopted_share  # zones' weighted adopted share at the end of last quarter
         tie_sum = self.ties.sum(axis=1)
         peer = np.divide(self.ties @ share, tie_sum, out=share.copy(), where=tie_sum > 0)
         mix = (1 - p["peer_weight"]) * share + p["peer_weight"] * peer
@@ -410,13 +422,16 @@ class FTZModel(mesa.Model):
         return inp
 
     # ---------------------------------------------------------------------- policy
-    def mark_reached(self, z: int, before: np.ndarray) -> None:
-        """Record the quarter each reform grid level was first reached in zone ``z``."""
-        now = self.policy[z]
-        up = (now[:, None] >= _LEVELS[None, :] - 1e-9) & (before[:, None] < _LEVELS[None, :] - 1e-9)
-        self.reached_at[z][up] = self.steps
-        down = now[:, None] < _LEVELS[None, :] - 1e-9
-        self.reached_at[z][down] = _NEVER
+    def mark_reached(self, idx, before: np.ndarray) -> None:
+        """Record the quarter each reform grid level was first reached in zones ``idx``
+        (an int or an index array; ``before`` holds their levels before the change)."""
+        idx = np.atleast_1d(idx)
+        now = self.policy[idx][:, :, None]
+        before = np.atleast_2d(before)[:, :, None]
+        reached = self.reached_at[idx]
+        up = (now >= _LEVELS - 1e-9) & (before < _LEVELS - 1e-9)
+        down = now < _LEVELS - 1e-9
+        self.reached_at[idx] = np.where(up, self.steps, np.where(down, _NEVER, reached))
 
     def _replicate_nationwide(self, count: bool = True) -> None:
         """可复制可推广: a reform level held by ``replication_min_zones`` active zones for
@@ -431,11 +446,11 @@ class FTZModel(mesa.Model):
         if count:
             self.step_replications += int(np.round((level[rise] - self.floor[rise]) / STEP_SIZE).sum())
         self.floor = np.maximum(self.floor, level)
-        for z in np.flatnonzero(self.active):
-            before = self.policy[z].copy()
-            self.policy[z] = np.maximum(self.policy[z], self.floor)
-            if count:
-                self.mark_reached(z, before)
+        act = np.flatnonzero(self.active)
+        before = self.policy[act].copy()
+        self.policy[act] = np.maximum(before, self.floor)
+        if count:
+            self.mark_reached(act, before)
 
     def _apply_schedule(self) -> None:
         for change in self.config.schedule:
@@ -478,25 +493,23 @@ class FTZModel(mesa.Model):
         self._activate_zones()
         if self.reform:
             self._apply_schedule()
-        # 1. regulators: national ceiling, then zone ratchet, queue and inspection
-        for reg in self.regulators:
-            reg.step()
-        # 2. zones in random order (one permutation from the zones' stream), then replication
-        order = self.rng_zones.permutation(len(self.zone_agents))
+        # 1. regulators: national ceiling, then every zone's ratchet, inspection and queue
+        #    (the same functions RegulatorAgent.step runs for one regulator)
+        national_regulation(self)
+        zone_regulation(self, self._zone_idx)
+        # 2. zones, synchronously, then nationwide replication
+        u = self.rng_zones.random((len(self.zone_agents), 2, len(ZONE_LEVERS)))  # drawn always (CRN)
         if self.reform:
-            for i in order:
-                self.zone_agents[i].step()
+            zone_quarter(self, self._zone_idx, u)
             self._replicate_nationwide()
-        else:
-            self.rng_zones.random((len(self.zone_agents), 2, len(ZONE_LEVERS)))  # keep CRN
         # 3. firms (vectorised) and 4. incidents
         inp = self.zone_inputs(t)
-        out = self.firms.step(inp, self.rng_firms, t)
-        self.approved_now += out["green"]
+        acc = self.firms.step(inp, self.rng_firms, t)
+        self.approved_now += acc[:, ACC.index("green")]
         # productivity drift from 5G coverage added since the start (b1)
         self.prod_index *= np.exp(0.25 * self.params["broadband_growth"] * (self.coverage - self.coverage0))
         # 5. collect
-        self._record(t, out)
+        self._record(t, acc)
         self.datacollector.collect(self)
         if self.debug:
             self.check_invariants()
@@ -515,21 +528,15 @@ class FTZModel(mesa.Model):
         return self
 
     # ---------------------------------------------------------------------- recording
-    def _record(self, t: int, out: dict) -> None:
-        f = self.firms
+    def _record(self, t: int, acc: np.ndarray) -> None:
+        """Turn the firm kernel's zone totals into this quarter's zone and national outcomes."""
         Z = len(self.zone_names)
-        w = f.weight
-        flows = w * f.exports.sum(axis=1)
-
-        def by_zone(values, mask=None):
-            return f.zone_sum(values if mask is None else values * mask)
-
-        ds_x = by_zone(flows, f.sector == DS)
-        ec_x = by_zone(flows, f.sector == ECOM)
-        gd_x = by_zone(flows, f.sector == GOODS)
+        a = {name: acc[:, j] for j, name in enumerate(ACC)}
+        ds_x, ec_x, gd_x = a["ds_exports"], a["ecommerce_exports"], a["goods_exports"]
+        w_all, incidents, data_exp = a["weight"], a["incidents"], a["data_exporters"]
         openness = self._openness_effective()
         r_imp = self._import_restrictiveness(openness)
-        activity = self._ds_activity()
+        activity = a["ds_activity"] * self.prod_index
         act_ratio = np.divide(activity, self.activity0, out=np.ones(Z), where=self.activity0 > 0)
         ds_m = (
             self.imports0
@@ -537,15 +544,13 @@ class FTZModel(mesa.Model):
             * np.exp(-self.params["dstri_semi_elasticity"] * (r_imp - self.r_import0))
             * act_ratio
         )
-        w_all = by_zone(w)
-        adopt = np.divide(by_zone(w, f.adopted), w_all, out=np.zeros(Z), where=w_all > 0)
-        expo = np.divide(by_zone(w, out["exporting"]), w_all, out=np.zeros(Z), where=w_all > 0)
-        incidents = by_zone(w, f.incident)
-        data_exp = by_zone(w, out["data_exporter"])
+        adopt = np.divide(a["adopted"], w_all, out=np.zeros(Z), where=w_all > 0)
+        self.adopted_share = adopt
+        expo = np.divide(a["exporting"], w_all, out=np.zeros(Z), where=w_all > 0)
         self.incident_rate = np.divide(1000 * incidents, data_exp, out=np.zeros(Z), where=data_exp > 0)
         tot_de = data_exp.sum()
         self.national_incident_rate = 1000 * incidents.sum() / tot_de if tot_de > 0 else 0.0
-        pending = by_zone(w, (f.approval == 1) & f.is_ds)
+        pending = a["pending"]
         digital = (ds_x + ec_x) / np.maximum(self.real_firms, 1e-9)
         self.performance = np.log(digital + 1e-12)
         ds_total = ds_x + ds_m
@@ -572,7 +577,7 @@ class FTZModel(mesa.Model):
         total = ds_total.sum()
         region = np.bincount(self.region_idx, weights=ds_total, minlength=len(REGIONS))
         region = region / total if total > 0 else np.zeros(len(REGIONS))
-        w_sum = w.sum()
+        w_sum = w_all.sum()
         approved = self.approved_now.sum()
         year, quarter = self.period_of(t)
         nat = {
@@ -581,9 +586,9 @@ class FTZModel(mesa.Model):
             "ds_total": total,
             "ecommerce_exports": ec_x.sum(),
             "goods_exports": gd_x.sum(),
-            "adoption_rate": float(np.dot(w, f.adopted) / w_sum) if w_sum > 0 else 0.0,
-            "digital_level": float(np.dot(w, f.digital_level) / w_sum) if w_sum > 0 else 0.0,
-            "exporter_share": float(np.dot(w, out["exporting"]) / w_sum) if w_sum > 0 else 0.0,
+            "adoption_rate": a["adopted"].sum() / w_sum if w_sum > 0 else 0.0,
+            "digital_level": a["digital"].sum() / w_sum if w_sum > 0 else 0.0,
+            "exporter_share": a["exporting"].sum() / w_sum if w_sum > 0 else 0.0,
             "incidents": incidents.sum(),
             "incident_rate": self.national_incident_rate,
             "mean_openness": float(openness[self.active].mean()) if self.active.any() else 0.0,

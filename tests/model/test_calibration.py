@@ -61,3 +61,15 @@ def test_calibration_reproduces_the_stored_fit(stored):
     for name, value in stored["fitted"].items():
         assert res.fitted[name] == pytest.approx(value, rel=1e-7, abs=1e-9), name
     assert int(res.table["met"].sum()) == stored["targets_met"]
+
+
+def test_calibration_doc_matches_the_stored_fit():
+    """docs/calibration.md shows the numbers stored in baseline.toml (regenerate with
+    `python -m ftzsim.calibration docs/calibration.md`)."""
+    from pathlib import Path
+
+    from ftzsim.calibration import DOC_END, DOC_START, markdown_report
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "calibration.md").read_text(encoding="utf-8")
+    block = doc.split(DOC_START)[1].split(DOC_END)[0]
+    assert block.strip() == markdown_report("baseline").strip()
