@@ -92,6 +92,8 @@ def check_out_dir(out: str | Path, overwrite: bool) -> Path:
     parent = out.resolve().parent
     if not parent.exists():
         raise UserError(f"--out {out}: parent directory {parent.name!r} does not exist")
+    if not parent.is_dir():
+        raise UserError(f"--out {out}: {parent.name!r} is not a directory")
     if not os.access(parent, os.W_OK):
         raise UserError(f"--out {out}: parent directory is not writable")
     return out

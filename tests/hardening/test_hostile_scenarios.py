@@ -1,0 +1,248 @@
+"""Hostile scenario files and CLI arguments (property-based, hypothesis).
+
+Every malformed, out-of-range, mistyped, truncated, duplicated-key, wrong-encoding or
+oversized input must end in a ScenarioError naming the file (CLI: exit code 2, no
+traceback, nothing written) — never another exception, never a partial output.
+"""
+
+from __future__ import annotations
+
+import copy
+import tempfile
+import tomllib
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ftzsim.cli import main
+from ftzsim.levers import REGISTRY
+from ftzsim.scenario import ScenarioError, bundled_scenarios, load_scenario
+
+BASE_TEXT = bundled_scenarios()["classroom"].read_text(encoding="utf-8")
+BASE = tomllib.loads(BASE_TEXT)
+SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+COUNT = {"inputs": 0}
+
+
+def dump(obj, prefix=()) -> str:
+    """Minimal TOML writer for the generated documents (tables, arrays of tables, values)."""
+
+    def val(v):
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, int | float):
+            return repr(v) if not isinstance(v, float) or (v == v and abs(v) != float("inf")) else (
+                "nan" if v != v else ("inf" if v > 0 else "-inf"))  # fmt: skip
+        if isinstance(v, str):
+            return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+        if isinstance(v, list):
+            return "[" + ", ".join(val(x) for x in v) + "]"
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f'"{k}" = {val(x)}' for k, x in v.items()) + " }"
+        raise TypeError(type(v))
+
+    lines, tables = [], []
+    for k, v in obj.items():
+        if isinstance(v, dict) and prefix == () and k != "rule_alignment":
+            tables.append((k, v))
+        elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v) and prefix == ():
+            for item in v:
+                lines.append(f'\n[["{k}"]]')
+                lines += [f'"{kk}" = {val(vv)}' for kk, vv in item.items()]
+        else:
+            lines.append(f'"{k}" = {val(v)}')
+    for k, v in tables:
+        lines.append(f'\n["{k}"]')
+        lines += [f'"{kk}" = {val(vv)}' for kk, vv in v.items()]
+    return "\n".join(lines) + "\n"
+
+
+def leaves(obj, path=()):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from leaves(v, (*path, k))
+    elif isinstance(obj, list) and obj and isinstance(obj[0], dict):
+        for i, v in enumerate(obj):
+            yield from leaves(v, (*path, i))
+    else:
+        yield path
+
+
+LEAVES = list(leaves(BASE))
+BAD_VALUES = st.one_of(
+    st.text(max_size=20),
+    st.booleans(),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(min_size=1, max_size=5), st.integers(), max_size=2),
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.floats(allow_nan=True, allow_infinity=True),
+)
+
+
+def set_path(doc, path, value):
+    cur = doc
+    for p in path[:-1]:
+        cur = cur[p]
+    cur[path[-1]] = value
+
+
+def assert_clean_rejection_or_ok(path: Path, tmp: Path) -> None:
+    """load_scenario either succeeds or raises ScenarioError naming the file; the CLI exits
+    0 or 2 accordingly, prints no traceback and leaves no output directory behind."""
+    COUNT["inputs"] += 1
+    try:
+        load_scenario(path)
+        ok = True
+    except ScenarioError as exc:
+        assert str(path) in str(exc)
+        assert exc.problems and all(isinstance(p, str) and isinstance(m, str) and m for p, m in exc.problems)
+        ok = False
+    out = tmp / "out"
+    code = main(["run", str(path), "--out", str(out), "--quiet"])
+    assert code == (0 if ok else 2)
+    assert out.exists() == ok
+    assert not [p for p in tmp.iterdir() if p.name.startswith(".out.")]  # no temporary leftovers
+
+
+@SETTINGS
+@given(path=st.sampled_from(LEAVES), value=BAD_VALUES)
+def test_mistyped_or_out_of_range_values(tmp_path, capsys, path, value):
+    doc = copy.deepcopy(BASE)
+    set_path(doc, path, value)
+    tmp_path = Path(tempfile.mkdtemp(dir=tmp_path))
+    f = tmp_path / "s.toml"
+    f.write_text(dump(doc), encoding="utf-8")
+    assert_clean_rejection_or_ok(f, tmp_path)
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+
+
+@SETTINGS
+@given(
+    table=st.sampled_from([(), ("scenario",), ("levers",), ("network",), ("constants",)]),
+    key=st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=12),
+    value=st.integers(),
+)
+def test_unknown_keys(tmp_path, capsys, table, key, value):
+    doc = copy.deepcopy(BASE)
+    target = doc
+    for t in table:
+        target = target.setdefault(t, {})
+    if key in target or (table == () and key in ("zone", "schedule", "uncertainties", "outcomes", "calibration")):
+        return
+    target[key] = value
+    tmp_path = Path(tempfile.mkdtemp(dir=tmp_path))
+    f = tmp_path / "s.toml"
+    f.write_text(dump(doc), encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(f)
+    assert key in str(info.value) or "." in key
+    assert_clean_rejection_or_ok(f, tmp_path)
+    assert "Traceback" not in capsys.readouterr().err
+
+
+@SETTINGS
+@given(
+    name=st.sampled_from(sorted(REGISTRY)),
+    value=st.one_of(st.floats(min_value=-1e300, max_value=1e300), st.integers(min_value=-(10**30), max_value=10**30)),
+)
+def test_registry_values_outside_bounds_are_refused(tmp_path, capsys, name, value):
+    p = REGISTRY[name]
+    inside = p.lower <= value <= p.upper and (not p.integer or float(value).is_integer())
+    if inside:
+        return
+    tmp_path = Path(tempfile.mkdtemp(dir=tmp_path))
+    f = tmp_path / "s.toml"
+    f.write_text(BASE_TEXT, encoding="utf-8")
+    code = main(["run", str(f), "--out", str(tmp_path / "o"), "--set", f"{name}={value!r}", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and name in err and "allowed" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
+    COUNT["inputs"] += 1
+
+
+@SETTINGS
+@given(cut=st.integers(min_value=0, max_value=len(BASE_TEXT)))
+def test_truncated_files(tmp_path, capsys, cut):
+    tmp_path = Path(tempfile.mkdtemp(dir=tmp_path))
+    f = tmp_path / "s.toml"
+    f.write_text(BASE_TEXT[:cut], encoding="utf-8")
+    assert_clean_rejection_or_ok(f, tmp_path)
+    assert "Traceback" not in capsys.readouterr().err
+
+
+@SETTINGS
+@given(line=st.sampled_from([ln for ln in BASE_TEXT.splitlines() if "=" in ln and not ln.startswith("#")]))
+def test_duplicated_keys(tmp_path, capsys, line):
+    text = BASE_TEXT.replace(line, line + "\n" + line, 1)
+    tmp_path = Path(tempfile.mkdtemp(dir=tmp_path))
+    f = tmp_path / "s.toml"
+    f.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError, match="malformed TOML"):
+        load_scenario(f)
+    assert_clean_rejection_or_ok(f, tmp_path)
+    assert "Traceback" not in capsys.readouterr().err
+
+
+@SETTINGS
+@given(encoding=st.sampled_from(["utf-16", "utf-32", "latin-1", "cp1252", "gb18030"]), extra=st.text(max_size=10))
+def test_wrong_encodings(tmp_path, capsys, encoding, extra):
+    text = BASE_TEXT.replace('name = "classroom"', f'name = "课堂{extra}"')
+    try:
+        data = text.encode(encoding)
+    except UnicodeEncodeError:
+        return
+    tmp_path = Path(tempfile.mkdtemp(dir=tmp_path))
+    f = tmp_path / "s.toml"
+    f.write_bytes(data)
+    assert_clean_rejection_or_ok(f, tmp_path)
+    assert "Traceback" not in capsys.readouterr().err
+
+
+@SETTINGS
+@given(data=st.binary(max_size=300))
+def test_random_bytes(tmp_path, capsys, data):
+    tmp_path = Path(tempfile.mkdtemp(dir=tmp_path))
+    f = tmp_path / "s.toml"
+    f.write_bytes(data)
+    assert_clean_rejection_or_ok(f, tmp_path)
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_oversized_file_refused(tmp_path):
+    f = tmp_path / "big.toml"
+    f.write_text(BASE_TEXT + "\n# " + "x" * 2_100_000 + "\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match="at most 2,000,000"):
+        load_scenario(f)
+
+
+@pytest.mark.parametrize("n", [2_000_001, 10**9, 10**18])
+def test_memory_exhausting_firm_counts_refused_up_front(tmp_path, n, capsys):
+    code = main(["run", "classroom", "--out", str(tmp_path / "o"), "--set", f"n_firms={n}"])
+    err = capsys.readouterr().err
+    assert code == 2 and "n_firms" in err and "2000000" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_out_through_a_symlink_to_a_non_empty_dir_is_refused(tmp_path, capsys):
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "keep").write_text("x")
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    code = main(["run", "classroom", "--out", str(link), "--quiet", "--steps", "1"])
+    assert code == 2 and "not empty" in capsys.readouterr().err
+    assert (real / "keep").read_text() == "x"
+
+
+def test_out_under_a_file_is_refused(tmp_path, capsys):
+    (tmp_path / "afile").write_text("x")
+    code = main(["run", "classroom", "--out", str(tmp_path / "afile" / "sub"), "--quiet"])
+    assert code == 2 and "Traceback" not in capsys.readouterr().err
+
+
+def test_enough_hostile_inputs_were_tried():
+    """Run last in this module: the property tests above tried at least 500 inputs."""
+    assert COUNT["inputs"] >= 500, COUNT
