@@ -6,22 +6,20 @@ import json
 import os
 import platform
 import time
-from importlib import metadata
+
+from ftzsim.io import provenance
 
 
 def facts() -> dict:
-    versions = {}
-    for name in ("ftzsim", "mesa", "numpy", "numba", "dask", "distributed"):
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
+    """Machine facts and package versions (the same provenance the result manifests carry)."""
+    prov = provenance()
     return {
-        "python": platform.python_version(),
+        "python": prov["python"],
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
         "load_1min": round(os.getloadavg()[0], 2),
-        "versions": versions,
+        "versions": prov["packages"],
+        "git_revision": prov["git_revision"],
     }
 
 

@@ -32,7 +32,7 @@ __all__ = [
     "write_parquet",
 ]
 
-_PACKAGES = ("ftzsim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx", "SALib", "pydantic", "dask")
+_PACKAGES = ("ftzsim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "networkx", "SALib", "pydantic", "dask", "numba")
 
 
 class UserError(ValueError):

@@ -14,6 +14,7 @@ from typing import Literal
 import pandas as pd
 
 from ftzsim.levers import ZONE_LEVERS
+from ftzsim.reference import REGIONS
 
 __all__ = ["NATIONAL_OUTCOMES", "ZONE_OUTCOMES", "Outcome", "annual"]
 
@@ -31,54 +32,62 @@ def _o(name, unit, agg, meaning):
 
 
 _USD = "100 million USD"
-NATIONAL_OUTCOMES: dict[str, Outcome] = {
+# outcomes measured both nationally and per zone: declared once
+_TRADE = {
     o.name: o
     for o in [
         _o("ds_exports", _USD, "flow", "digitally deliverable services exports"),
         _o("ds_imports", _USD, "flow", "digitally deliverable services imports"),
-        _o("ds_total", _USD, "flow", "digitally deliverable services trade (exports + imports)"),
         _o("ecommerce_exports", _USD, "flow", "cross-border e-commerce exports"),
         _o("goods_exports", _USD, "flow", "other goods exports of the modelled firms"),
         _o("adoption_rate", "share of firms", "stock", "digital adoption, weighted by firm weight"),
-        _o("digital_level", "0-1", "stock", "mean firm digital level, weighted"),
         _o("exporter_share", "share of firms", "stock", "firms exporting to at least one bloc"),
         _o("incidents", "incidents", "flow", "data-security incidents (real-firm scale)"),
         _o("incident_rate", "per 1,000 data exporters", "stock", "incidents per data exporter"),
+        _o("pending_applications", "firms", "stock", "data-export applications waiting (real-firm scale)"),
+    ]
+}
+_T = _TRADE
+
+NATIONAL_OUTCOMES: dict[str, Outcome] = {
+    o.name: o
+    for o in [
+        _T["ds_exports"],
+        _T["ds_imports"],
+        _o("ds_total", _USD, "flow", "digitally deliverable services trade (exports + imports)"),
+        _T["ecommerce_exports"],
+        _T["goods_exports"],
+        _T["adoption_rate"],
+        _o("digital_level", "0-1", "stock", "mean firm digital level, weighted"),
+        _T["exporter_share"],
+        _T["incidents"],
+        _T["incident_rate"],
         _o("mean_openness", "0-1", "stock", "effective data openness, mean over active zones"),
         _o("openness_ceiling", "0-1", "stock", "national ceiling on data openness"),
-        _o("pending_applications", "firms", "stock", "data-export applications waiting (real-firm scale)"),
+        _T["pending_applications"],
         _o("mean_wait", "quarters", "stock", "mean wait of the applications approved this quarter"),
         _o("pilots", "pilot tasks", "flow", "reform steps piloted by zones"),
         _o("imitations", "reform steps", "flow", "reform steps copied from linked zones"),
         _o("replications", "reform steps", "flow", "reform steps replicated nationwide"),
         _o("active_zones", "zones", "stock", "zones established by this quarter"),
-        _o("share_east", "share", "stock", "east's share of services trade"),
-        _o("share_central", "share", "stock", "central region's share of services trade"),
-        _o("share_west", "share", "stock", "west's share of services trade"),
-        _o("share_northeast", "share", "stock", "northeast's share of services trade"),
+        *(_o(f"share_{r}", "share", "stock", f"{r} region's share of services trade") for r in REGIONS),
         _o("gini_zones", "Gini", "stock", "inequality of services trade across zones"),
     ]
 }
 
 ZONE_OUTCOMES: dict[str, Outcome] = {
-    o.name: o
-    for o in [
-        _o("ds_exports", _USD, "flow", "digitally deliverable services exports"),
-        _o("ds_imports", _USD, "flow", "digitally deliverable services imports"),
-        _o("ecommerce_exports", _USD, "flow", "cross-border e-commerce exports"),
-        _o("goods_exports", _USD, "flow", "other goods exports"),
-        _o("adoption_rate", "share of firms", "stock", "digital adoption, weighted"),
-        _o("exporter_share", "share of firms", "stock", "firms exporting to at least one bloc"),
-        _o("incidents", "incidents", "flow", "data-security incidents (real-firm scale)"),
-        _o("incident_rate", "per 1,000 data exporters", "stock", "incidents per data exporter"),
-        _o("openness", "0-1", "stock", "effective data openness (request, allowance, ceiling)"),
-        _o("allowed_openness", "0-1", "stock", "data openness the zone regulator allows"),
-        _o("coverage_5g", "share", "stock", "5G coverage built"),
-        _o("logistics", "0-1", "stock", "smart logistics built"),
-        _o("pending_applications", "firms", "stock", "data-export applications waiting"),
-        _o("active", "0/1", "stock", "zone established"),
-        *(_o(f"lever_{n}", "0-1", "stock", f"implemented level of {n}") for n in ZONE_LEVERS),
-    ]
+    **_TRADE,
+    **{
+        o.name: o
+        for o in [
+            _o("openness", "0-1", "stock", "effective data openness (request, allowance, ceiling)"),
+            _o("allowed_openness", "0-1", "stock", "data openness the zone regulator allows"),
+            _o("coverage_5g", "share", "stock", "5G coverage built"),
+            _o("logistics", "0-1", "stock", "smart logistics built"),
+            _o("active", "0/1", "stock", "zone established"),
+            *(_o(f"lever_{n}", "0-1", "stock", f"implemented level of {n}") for n in ZONE_LEVERS),
+        ]
+    },
 }
 
 
