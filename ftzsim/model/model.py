@@ -73,9 +73,11 @@ class FTZModel(mesa.Model):
         Create one Mesa ``FirmAgent`` per firm slot. Sweeps pass False: results are
         identical, only the inspectable objects are missing.
     reform : bool, default True
-        False runs the no-reform path: schedule, piloting, imitation, nationwide
-        replication and the regulators' openness ratchet are switched off and every lever
-        stays at its neutral value.
+        False runs the no-reform path: every lever stays at its neutral value, and the
+        schedule, piloting, imitation, infrastructure build-out and nationwide replication
+        are switched off (regulators still run; with a zero request they allow no
+        openness). The zone scales stay anchored to the scenario's status quo, so the
+        no-reform path starts below the 2021 data by the effect of the reforms of 2013-2020.
     debug : bool, default False
         Check conservation, bounds and finiteness after every step (raises
         :class:`InvariantError`).
