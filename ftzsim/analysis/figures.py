@@ -130,3 +130,51 @@ def run_figures(model, out_dir: str | Path, national: pd.DataFrame | None = None
             written.append(f"zones.{ext}")
         plt.close(fig)
     return written
+
+
+def sobol_bars(indices: pd.DataFrame, ax=None, title: str = ""):
+    """S1 and ST per parameter with 95% confidence bars (from ``engine.sensitivity.analyze``)."""
+    ax = ax or plt.gca()
+    d = indices[indices["index"].isin(["S1", "ST"])]
+    params = list(dict.fromkeys(d["parameter"]))
+    x = np.arange(len(params))
+    for k, (name, colour) in enumerate((("S1", PALETTE[0]), ("ST", PALETTE[1]))):
+        v = d[d["index"] == name].set_index("parameter").reindex(params)
+        ax.bar(x + (k - 0.5) * 0.38, v["value"], 0.38, yerr=v["conf"], color=colour, label=name,
+               error_kw={"elinewidth": 0.8, "capsize": 2})  # fmt: skip
+    ax.set_xticks(x, params, rotation=45, ha="right")
+    ax.set_ylabel("Sobol index (share of output variance)")
+    ax.axhline(0, color="0.3", lw=0.6)
+    ax.legend(frameon=False)
+    ax.set_title(title)
+    return ax
+
+
+def morris_scatter(indices: pd.DataFrame, ax=None, title: str = ""):
+    """Morris screening: mu* (overall effect) against sigma (interactions, non-linearity)."""
+    ax = ax or plt.gca()
+    v = indices.pivot_table(index="parameter", columns="index", values="value")
+    ax.scatter(v["mu_star"], v["sigma"], color=PALETTE[0], s=18)
+    for p, r in v.iterrows():
+        ax.annotate(p, (r["mu_star"], r["sigma"]), fontsize=6, xytext=(2, 2), textcoords="offset points")
+    lim = max(v["mu_star"].max(), v["sigma"].max()) * 1.05 or 1.0
+    ax.plot([0, lim], [0, lim], color="0.6", lw=0.6, ls="--")
+    ax.set_xlabel("mu* (mean absolute elementary effect, outcome units)")
+    ax.set_ylabel("sigma (spread of elementary effects)")
+    ax.set_title(title)
+    return ax
+
+
+def convergence_plot(conv: pd.DataFrame, ax=None, index: str = "ST", title: str = ""):
+    """Sobol indices recomputed at increasing N: flat lines mean the sample is large enough."""
+    ax = ax or plt.gca()
+    for k, (p, g) in enumerate(conv[conv["index"] == index].groupby("parameter", sort=False)):
+        g = g.sort_values("N")
+        ax.errorbar(g["N"], g["value"], yerr=g["conf"], marker="o", ms=3, lw=1, capsize=2,
+                    color=PALETTE[k % len(PALETTE)], label=p)  # fmt: skip
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("base samples N")
+    ax.set_ylabel(f"{index} (share of output variance)")
+    ax.legend(frameon=False, fontsize=6)
+    ax.set_title(title)
+    return ax

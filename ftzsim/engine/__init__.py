@@ -1,0 +1,1 @@
+"""Experiment engine: designs, runners (local pool, Dask), result store, sensitivity analysis."""

@@ -1,0 +1,155 @@
+"""Experimental designs generated from the lever registry.
+
+Every design is a :class:`Design`: a table of parameter rows with a stable ``row_id`` (its
+position in design order) plus what analysis needs later (the SALib problem, the method and
+its settings). Bounds come from :mod:`ftzsim.levers` unless narrowed inside them; integer
+parameters are rounded. Every sampler takes an explicit seed (0 is a valid seed).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import qmc
+
+from ftzsim import levers as L
+
+__all__ = ["METHODS", "Design", "make_design"]
+
+METHODS = ("factorial", "lhs", "sobol", "morris", "fast", "file", "scenarios")
+
+
+@dataclass
+class Design:
+    """A table of parameter rows (``frame``: ``row_id`` + one column per parameter)."""
+
+    method: str
+    frame: pd.DataFrame
+    problem: dict
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def parameters(self) -> list[str]:
+        return list(self.problem["names"])
+
+    def rows(self) -> list[dict[str, Any]]:
+        cols = [c for c in self.frame.columns if c != "row_id"]
+        return [{c: _plain(r[c]) for c in cols} for r in self.frame.to_dict("records")]
+
+    def X(self) -> np.ndarray:
+        """The sampled parameter matrix in design order (for SALib analyzers)."""
+        return self.frame[self.parameters].to_numpy(dtype=float)
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, np.integer):
+        return int(v)
+    if isinstance(v, np.floating):
+        return float(v)
+    return v
+
+
+def _seed(seed: int) -> np.random.Generator:
+    # a Generator, never a bare int: SALib treats seed 0 as "unseeded" (``if seed:``)
+    return np.random.default_rng(np.random.SeedSequence(seed))
+
+
+def _finish(method: str, X: np.ndarray, problem: dict, settings: dict) -> Design:
+    df = pd.DataFrame(X, columns=problem["names"])
+    for name in problem["names"]:
+        if name in L.REGISTRY and L.REGISTRY[name].integer:
+            df[name] = np.round(df[name]).astype(int)
+    df.insert(0, "row_id", np.arange(len(df), dtype=np.int64))
+    return Design(method, df, problem, settings)
+
+
+def make_design(
+    method: str,
+    parameters: list[str],
+    n: int = 16,
+    *,
+    seed: int = 0,
+    bounds: dict[str, tuple[float, float]] | None = None,
+    levels: int = 3,
+    second_order: bool = True,
+    num_levels: int = 4,
+    file: str | Path | None = None,
+    scenarios: list[str] | None = None,
+    problem: dict | None = None,
+) -> Design:
+    """Build a design.
+
+    Parameters
+    ----------
+    method : {"factorial", "lhs", "sobol", "morris", "fast", "file", "scenarios"}
+        ``factorial``: ``levels`` evenly spaced values per parameter, all combinations;
+        ``lhs``: ``n`` Latin-hypercube rows (scipy.stats.qmc); ``sobol``: Saltelli's scheme,
+        ``n`` base samples, ``n (2D + 2)`` rows with second order, ``n (D + 2)`` without;
+        ``morris``: ``n`` trajectories, ``n (D + 1)`` rows; ``fast``: eFAST, ``n`` samples per
+        parameter; ``file``: rows read from CSV/Parquet (columns must be registry names);
+        ``scenarios``: one row per scenario name (with ``parameters`` empty).
+    problem : dict, optional
+        A SALib problem (``names``, ``bounds``) for parameters outside the registry, for
+        analysing any function with the engine (model-agnostic use).
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown design method {method!r}; allowed: {', '.join(METHODS)}")
+    if method == "scenarios":
+        names = list(scenarios or [])
+        df = pd.DataFrame({"row_id": np.arange(len(names), dtype=np.int64), "scenario": names})
+        return Design(method, df, {"num_vars": 0, "names": [], "bounds": []}, {"scenarios": names})
+    if problem is None:
+        problem = L.salib_problem(parameters, bounds)
+    else:
+        problem = {"num_vars": len(problem["names"]), "names": list(problem["names"]), "bounds": problem["bounds"]}
+    D = problem["num_vars"]
+    lo = np.array([b[0] for b in problem["bounds"]])
+    hi = np.array([b[1] for b in problem["bounds"]])
+    settings: dict[str, Any] = {"n": n, "seed": seed}
+    if method == "factorial":
+        grid = [np.linspace(a, b, levels) for a, b in zip(lo, hi, strict=True)]
+        X = np.array(list(itertools.product(*grid))) if D else np.zeros((1, 0))
+        settings = {"levels": levels}
+    elif method == "lhs":
+        X = qmc.scale(qmc.LatinHypercube(d=D, rng=_seed(seed)).random(n), lo, hi)
+    elif method == "sobol":
+        from SALib.sample import sobol
+
+        X = sobol.sample(problem, n, calc_second_order=second_order, seed=_seed(seed))
+        settings["second_order"] = second_order
+    elif method == "morris":
+        from SALib.sample import morris
+
+        X = morris.sample(problem, n, num_levels=num_levels, seed=_seed(seed))
+        settings["num_levels"] = num_levels
+    elif method == "fast":
+        from SALib.sample import fast_sampler
+
+        X = fast_sampler.sample(problem, n, M=4, seed=_seed(seed))
+        settings["M"] = 4
+    else:  # file
+        X, problem = _read_design_file(Path(file), bounds)
+        settings = {"file": Path(file).name}
+    return _finish(method, np.asarray(X, dtype=float), problem, settings)
+
+
+def _read_design_file(path: Path, bounds) -> tuple[np.ndarray, dict]:
+    df = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    df = df.drop(columns=[c for c in ("row_id",) if c in df.columns])
+    unknown = [c for c in df.columns if c not in L.REGISTRY]
+    if unknown:
+        raise ValueError(f"{path.name}: columns {unknown} are not registered parameters")
+    problem = L.salib_problem(list(df.columns), bounds)
+    for (lo_, hi_), name in zip(problem["bounds"], problem["names"], strict=True):
+        col = pd.to_numeric(df[name], errors="coerce")
+        bad = col.isna() | (col < lo_) | (col > hi_)
+        if bad.any():
+            row = int(np.flatnonzero(bad.to_numpy())[0])
+            given = df[name].iloc[row]
+            raise ValueError(f"{path.name}: row {row}, column {name}: {given!r} outside [{lo_:g}, {hi_:g}]")
+    return df.to_numpy(dtype=float), problem

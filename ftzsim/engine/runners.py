@@ -1,0 +1,175 @@
+"""Run a design x replicates on a local process pool or a Dask cluster.
+
+The engine runs any picklable callable ``f(params: dict, seed: int) -> dict[str, float]``
+(model-agnostic; the FTZ model is one adapter, :class:`ftzsim.engine.adapter.FTZAdapter`).
+Runs are batched into tasks so per-task overhead stays small; the driver writes each
+finished batch to the store. Results depend only on (parameters, seed), never on the backend,
+the worker count or the order tasks finish in.
+
+No global side effects: the local pool gets its own ``spawn`` context; the process-wide
+multiprocessing start method is left alone.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+import pandas as pd
+
+from ftzsim.engine.store import RunStore
+
+__all__ = ["Task", "plan_tasks", "run_batch", "run_tasks"]
+
+Task = tuple[int, int, int, dict[str, Any]]  # row_id, replicate, seed, params
+
+
+def run_batch(fn: Callable, batch: list[Task]) -> tuple[list[dict], list[dict], list[pd.DataFrame]]:
+    """Run a batch of tasks in a worker. A run that raises is recorded, not propagated."""
+    ok, failed, series = [], [], []
+    for row_id, rep, seed, params in batch:
+        try:
+            out = dict(fn(params, seed))
+        except Exception as exc:
+            failed.append({
+                "row_id": row_id, "replicate": rep, "seed": seed, "params": repr(params),
+                "error": type(exc).__name__, "message": str(exc)[:2000],
+                "traceback": traceback.format_exc()[-8000:],
+            })  # fmt: skip
+            continue
+        ts = out.pop("_series", None)
+        if ts is not None:
+            ts = ts.copy()
+            ts.insert(0, "seed", seed)
+            ts.insert(0, "replicate", rep)
+            ts.insert(0, "row_id", row_id)
+            series.append(ts)
+        ok.append({"row_id": row_id, "replicate": rep, "seed": seed, **{k: float(v) for k, v in out.items()}})
+    return ok, failed, series
+
+
+def plan_tasks(rows: list[dict[str, Any]], seeds: list[int], skip: set[tuple[int, int]]) -> list[Task]:
+    """Every (row, replicate) pair not in ``skip``; every row runs on the same seeds (CRN)."""
+    return [
+        (row_id, rep, seed, params)
+        for row_id, params in enumerate(rows)
+        for rep, seed in enumerate(seeds)
+        if (row_id, rep) not in skip
+    ]
+
+
+def _batches(tasks: list[Task], workers: int, chunk_size: int | None) -> list[list[Task]]:
+    if chunk_size is None:
+        # several tasks per worker so the pool stays busy to the end, few enough to keep
+        # the per-task overhead (pickling, scheduling, one Parquet file) small
+        chunk_size = max(1, min(64, math.ceil(len(tasks) / (max(workers, 1) * 8))))
+    return [tasks[i : i + chunk_size] for i in range(0, len(tasks), chunk_size)]
+
+
+def _worker_init() -> None:
+    # each worker is one core: keep BLAS and numba single-threaded inside it
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
+
+
+def run_tasks(
+    fn: Callable,
+    tasks: list[Task],
+    store: RunStore,
+    *,
+    workers: int | None = None,
+    backend: str = "local",
+    scheduler: str | None = None,
+    chunk_size: int | None = None,
+    progress: bool = True,
+    on_batch: Callable[[int, int], None] | None = None,
+) -> tuple[int, int]:
+    """Run ``tasks`` and write every finished batch to ``store``. Returns (done, failed)."""
+    from tqdm import tqdm
+
+    workers = workers or os.cpu_count() or 1
+    batches = _batches(tasks, workers, chunk_size)
+    counts = {"done": 0, "failed": 0}
+    bar = tqdm(total=len(tasks), unit="run", disable=not progress, file=sys.stderr, smoothing=0.05)
+
+    def finished(result) -> None:
+        ok, failed, series = result
+        store.write_chunk(ok, failed, series)
+        counts["done"] += len(ok)
+        counts["failed"] += len(failed)
+        bar.update(len(ok) + len(failed))
+        bar.set_postfix(failed=counts["failed"])
+        if on_batch:
+            on_batch(counts["done"], counts["failed"])
+
+    try:
+        if backend == "dask" or scheduler:
+            _run_dask(fn, batches, workers, scheduler, finished)
+        elif workers == 1:
+            for b in batches:
+                finished(run_batch(fn, b))
+        else:
+            _run_local(fn, batches, workers, finished)
+    finally:
+        bar.close()
+    return counts["done"], counts["failed"]
+
+
+def _run_local(fn, batches, workers, finished, max_restarts: int = 5) -> None:
+    """A spawn-context process pool; if a worker dies (killed, out of memory) the pool is
+    rebuilt and the unfinished batches are submitted again."""
+    pending = dict(enumerate(batches))
+    restarts = 0
+    ctx = multiprocessing.get_context("spawn")
+    while pending:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as pool:
+            futures = {pool.submit(run_batch, fn, b): i for i, b in pending.items()}
+            broken = False
+            while futures and not broken:
+                done, _ = wait(futures, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    i = futures.pop(fut)
+                    try:
+                        result = fut.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        continue
+                    pending.pop(i)
+                    finished(result)
+            if broken:
+                pool.shutdown(wait=False, cancel_futures=True)
+        if pending:
+            restarts += 1
+            if restarts > max_restarts:
+                raise RuntimeError(f"worker processes died {restarts} times; {len(pending)} batches left")
+            time.sleep(0.5)
+
+
+def _run_dask(fn, batches, workers, scheduler, finished) -> None:
+    """Dask distributed: an existing cluster (``scheduler`` address) or a LocalCluster of
+    ``workers`` single-threaded worker processes. Dask re-runs the tasks of a lost worker."""
+    from distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler:
+        client = Client(scheduler, timeout="30s")
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        client.run(_worker_init)
+        futures = [client.submit(run_batch, fn, b, pure=False, retries=2) for b in batches]
+        for fut in as_completed(futures):
+            finished(fut.result())
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

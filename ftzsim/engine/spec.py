@@ -1,0 +1,214 @@
+"""Experiment files (TOML): what to vary, how, how often, and which outcomes to keep.
+
+::
+
+    [experiment]
+    name = "sobol_digital"
+    scenario = "baseline"        # bundled name, or a path relative to this file
+    replicates = 3
+    master_seed = 20240101
+    chunk_size = 16               # optional: runs per task
+
+    [design]
+    method = "sobol"              # factorial | lhs | sobol | morris | fast | file | scenarios
+    n = 1024                      # base samples (sobol), trajectories (morris), rows (lhs, fast)
+    parameters = ["data_openness", "bass_q"]
+    second_order = true           # sobol
+    levels = 3                    # factorial
+    num_levels = 4                # morris
+    file = "design.csv"           # file
+    scenarios = ["baseline", "data_corridor"]   # scenarios
+    [design.bounds]               # optional narrowing inside the registry bounds
+    data_openness = [0.0, 0.8]
+
+    [outcomes]
+    names = ["final_ds_exports", "cum_incidents"]
+    timeseries = false
+
+    [scenario_overrides]          # fixed for every run
+    n_firms = 5000
+
+Validated like scenario files: every problem names the file, the field path and what is
+allowed (:class:`ftzsim.scenario.ScenarioError`, exit code 2 on the command line).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ftzsim import levers as L
+from ftzsim.engine.designs import Design, make_design
+from ftzsim.model.outcomes import NATIONAL_OUTCOMES
+from ftzsim.scenario import ScenarioError, _pydantic_problems, _read_toml, bundled_scenarios, load_scenario
+from ftzsim.seeds import replicate_seeds
+
+__all__ = ["SUMMARY_OUTCOMES", "Experiment", "load_experiment"]
+
+_STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+#: Scalar outcomes a run of the FTZ model reports (``FTZModel.summary()``).
+SUMMARY_OUTCOMES = [f"final_{n}" for n in NATIONAL_OUTCOMES] + [
+    f"cum_{n}" for n, o in NATIONAL_OUTCOMES.items() if o.agg == "flow"
+]
+
+
+class _Exp(BaseModel):
+    model_config = _STRICT
+    name: str = Field(min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    scenario: str = "baseline"
+    replicates: int = Field(1, ge=1, le=1000)
+    master_seed: int = Field(0, ge=0, le=2**63 - 1)
+    chunk_size: int | None = Field(None, ge=1, le=10_000)
+
+
+class _Design(BaseModel):
+    model_config = _STRICT
+    method: Literal["factorial", "lhs", "sobol", "morris", "fast", "file", "scenarios"]
+    n: int = Field(16, ge=1, le=1_000_000)
+    parameters: list[str] = Field(default_factory=list, max_length=200)
+    second_order: bool = True
+    levels: int = Field(3, ge=2, le=50)
+    num_levels: int = Field(4, ge=2, le=20)
+    file: str | None = None
+    scenarios: list[str] = Field(default_factory=list)
+    bounds: dict[str, list[float]] = Field(default_factory=dict)
+    seed: int | None = Field(None, ge=0, le=2**63 - 1)
+
+
+class _Outcomes(BaseModel):
+    model_config = _STRICT
+    names: list[str] = Field(default_factory=list)
+    timeseries: bool = False
+
+
+class _File(BaseModel):
+    model_config = _STRICT
+    experiment: _Exp
+    design: _Design
+    outcomes: _Outcomes = Field(default_factory=_Outcomes)
+    scenario_overrides: dict[str, float | int] = Field(default_factory=dict)
+
+
+@dataclass
+class Experiment:
+    name: str
+    description: str
+    scenario: str
+    replicates: int
+    master_seed: int
+    chunk_size: int | None
+    design: Design
+    outcomes: list[str]
+    timeseries: bool
+    overrides: dict[str, Any]
+    text: str
+    source: str
+
+    @property
+    def seeds(self) -> list[int]:
+        return replicate_seeds(self.master_seed, self.replicates)
+
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+    def adapter(self):
+        from ftzsim.engine.adapter import FTZAdapter
+
+        return FTZAdapter(self.scenario, self.overrides, self.outcomes or None, self.timeseries)
+
+
+def _close(name: str, options) -> str:
+    c = difflib.get_close_matches(name, list(options), n=1)
+    return f" (did you mean '{c[0]}'?)" if c else ""
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Read and validate an experiment file; raise ScenarioError listing every problem."""
+    path = Path(path)
+    label = str(path)
+    raw = _read_toml(path, label)
+    try:
+        f = _File.model_validate(raw)
+    except ValidationError as err:
+        raise ScenarioError(label, _pydantic_problems(err)) from None
+    problems: list[tuple[str, str]] = []
+    d = f.design
+    # scenario: bundled name or path relative to the experiment file
+    bundled = bundled_scenarios()
+    scen = f.experiment.scenario
+    if scen not in bundled:
+        cand = (path.parent / scen).resolve()
+        if not cand.is_file():
+            msg = f"{scen!r} is neither a bundled scenario ({', '.join(bundled)}) nor a file next to the experiment"
+            problems.append(("experiment.scenario", msg + _close(scen, bundled)))
+        scen = str(cand)
+    for i, name in enumerate(d.parameters):
+        if name not in L.REGISTRY:
+            problems.append((f"design.parameters[{i}]", f"unknown parameter {name!r}{_close(name, L.REGISTRY)}; "
+                             "allowed: a name from `ftzsim levers`"))  # fmt: skip
+    if len(set(d.parameters)) != len(d.parameters):
+        problems.append(("design.parameters", "a parameter is listed twice"))
+    bounds: dict[str, tuple[float, float]] = {}
+    for name, b in d.bounds.items():
+        key = f"design.bounds.{name}"
+        if name not in d.parameters:
+            problems.append((key, f"{name!r} is not in design.parameters"))
+            continue
+        if name not in L.REGISTRY:
+            continue
+        p = L.REGISTRY[name]
+        if len(b) != 2 or not (p.lower <= b[0] < b[1] <= p.upper):
+            allowed = f"[low, high] with {p.lower:g} <= low < high <= {p.upper:g}"
+            problems.append((key, f"{b} is not allowed; allowed: {allowed}"))
+            continue
+        bounds[name] = (b[0], b[1])
+    if d.method not in ("file", "scenarios") and not d.parameters:
+        problems.append(("design.parameters", f"method {d.method!r} needs at least one parameter"))
+    if d.method == "fast" and d.n <= 64:
+        problems.append(("design.n", f"{d.n} is not allowed; allowed: n > 64 for fast (N > 4 M^2 with M = 4)"))
+    if d.method == "sobol" and d.n & (d.n - 1):
+        problems.append(("design.n", f"{d.n} is not allowed; allowed: a power of 2 for sobol (balanced sequence)"))
+    if d.method == "file":
+        if not d.file:
+            problems.append(("design.file", "required for method 'file'"))
+        elif not (path.parent / d.file).is_file():
+            problems.append(("design.file", f"{d.file!r}: no such file next to the experiment"))
+    if d.method == "scenarios":
+        if not d.scenarios:
+            problems.append(("design.scenarios", "required for method 'scenarios': a list of scenario names"))
+        for i, s in enumerate(d.scenarios):
+            if s not in bundled and not (path.parent / s).is_file():
+                problems.append((f"design.scenarios[{i}]", f"unknown scenario {s!r}{_close(s, bundled)}"))
+    for i, name in enumerate(f.outcomes.names):
+        if name not in SUMMARY_OUTCOMES:
+            problems.append((f"outcomes.names[{i}]", f"unknown outcome {name!r}{_close(name, SUMMARY_OUTCOMES)}; "
+                             "allowed: final_<outcome> or cum_<flow outcome>"))  # fmt: skip
+    if not problems:
+        try:  # the fixed overrides must be valid for the scenario
+            load_scenario(scen if scen in bundled else Path(scen), **f.scenario_overrides)
+        except ScenarioError as exc:
+            problems += [(f"scenario_overrides.{p}" if p else "scenario_overrides", m) for p, m in exc.problems]
+    if problems:
+        raise ScenarioError(label, problems)
+    try:
+        design = make_design(
+            d.method, d.parameters, d.n, seed=f.experiment.master_seed if d.seed is None else d.seed, bounds=bounds,
+            levels=d.levels, second_order=d.second_order, num_levels=d.num_levels,
+            file=(path.parent / d.file) if d.file else None,
+            scenarios=[s if s in bundled else str((path.parent / s).resolve()) for s in d.scenarios],
+        )  # fmt: skip
+    except ValueError as exc:
+        raise ScenarioError(label, [("design", str(exc))]) from None
+    return Experiment(
+        name=f.experiment.name, description=f.experiment.description, scenario=scen,
+        replicates=f.experiment.replicates, master_seed=f.experiment.master_seed,
+        chunk_size=f.experiment.chunk_size, design=design, outcomes=list(f.outcomes.names),
+        timeseries=f.outcomes.timeseries, overrides=dict(f.scenario_overrides),
+        text=path.read_text(encoding="utf-8"), source=path.name,
+    )  # fmt: skip

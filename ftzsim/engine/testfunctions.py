@@ -1,0 +1,28 @@
+"""Functions with known sensitivity indices, for testing the engine (importable by workers)."""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["ISHIGAMI_S1", "ISHIGAMI_ST", "ishigami", "sometimes_fails"]
+
+#: Analytic indices of the Ishigami function with a = 7, b = 0.1 (Ishigami & Homma 1990;
+#: Saltelli et al. 2008, Global Sensitivity Analysis: The Primer).
+ISHIGAMI_S1 = (0.3139, 0.4424, 0.0)
+ISHIGAMI_ST = (0.5576, 0.4424, 0.2437)
+
+
+def ishigami(params: dict, seed: int) -> dict[str, float]:
+    """Ishigami function of x1, x2, x3 in [-pi, pi]; the seed is unused (deterministic).
+
+    The registry has no parameters named x1..x3, so the engine passes the design's values
+    for three registry parameters scaled to [-pi, pi] by the test (see tests/engine)."""
+    x1, x2, x3 = params["x1"], params["x2"], params["x3"]
+    return {"y": math.sin(x1) + 7.0 * math.sin(x2) ** 2 + 0.1 * x3**4 * math.sin(x1)}
+
+
+def sometimes_fails(params: dict, seed: int) -> dict[str, float]:
+    """Raises for some inputs (to test failure isolation); otherwise returns a value."""
+    if params.get("fail"):
+        raise ValueError(f"deliberate failure for {params}")
+    return {"y": float(params.get("x", 0.0)) + seed % 7}
