@@ -72,7 +72,9 @@ def analyze(design: Design, values: pd.DataFrame, method: str | None = None, see
     method = method or {"sobol": "sobol", "morris": "morris", "fast": "fast"}.get(design.method, "delta")
     problem = design.problem
     y = _row_means(values, len(design.frame))
-    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    # SALib analyzers call np.random.seed(seed) and skip it for a seed of 0 (``if seed:``): pass
+    # a positive integer derived from ours
+    rng = int(np.random.SeedSequence(seed).generate_state(1)[0] % (2**31 - 1)) + 1
     rows = []
     if method == "sobol":
         if design.method != "sobol":
@@ -99,17 +101,24 @@ def analyze(design: Design, values: pd.DataFrame, method: str | None = None, see
     elif method == "fast":
         if design.method != "fast":
             raise ValueError("eFAST indices need a FAST design (method = 'fast')")
+        import warnings
+
         from SALib.analyze import fast
 
-        r = fast.analyze(problem, y, M=design.settings.get("M", 4), num_resamples=num_resamples, seed=rng)
+        with warnings.catch_warnings():  # SALib warns that bootstrap CIs of eFAST are indicative only
+            warnings.simplefilter("ignore", UserWarning)
+            r = fast.analyze(problem, y, M=design.settings.get("M", 4), num_resamples=num_resamples, seed=rng)
         for i, p in enumerate(problem["names"]):
             rows += [(p, "S1", r["S1"][i], r["S1_conf"][i], ""), (p, "ST", r["ST"][i], r["ST_conf"][i], "")]
     elif method == "delta":
         from SALib.analyze import delta
 
-        r = delta.analyze(problem, design.X(), y, num_resamples=num_resamples, seed=int(rng.integers(1, 2**31)))
+        r = delta.analyze(problem, design.X(), y, num_resamples=num_resamples, seed=rng)
         for i, p in enumerate(problem["names"]):
-            rows += [(p, "delta", r["delta"][i], r["delta_conf"][i], ""), (p, "S1", r["S1"][i], r["S1_conf"][i], "")]
+            rows += [
+                (p, "delta", r["delta_balanced"][i], r["delta_balanced_conf"][i], ""),
+                (p, "S1", r["S1"][i], r["S1_conf"][i], ""),
+            ]
     else:
         raise ValueError(f"unknown method {method!r}; allowed: sobol, morris, fast, delta")
     out = pd.DataFrame(rows, columns=["parameter", "index", "value", "conf", "other"])
@@ -132,8 +141,7 @@ def sobol_convergence(design: Design, values: pd.DataFrame, steps: int = 4, seed
     sizes = sorted({max(4, n >> k) for k in range(steps)})
     for nk in sizes:
         yk = y[: nk * block]
-        r = sobol.analyze(design.problem, yk, calc_second_order=so, num_resamples=100,
-                          seed=np.random.default_rng(np.random.SeedSequence(seed)))  # fmt: skip
+        r = sobol.analyze(design.problem, yk, calc_second_order=so, num_resamples=100, seed=seed + 1)  # fmt: skip
         for i, p in enumerate(design.problem["names"]):
             rows += [(nk, p, "S1", r["S1"][i], r["S1_conf"][i]), (nk, p, "ST", r["ST"][i], r["ST_conf"][i])]
     return pd.DataFrame(rows, columns=["N", "parameter", "index", "value", "conf"])
