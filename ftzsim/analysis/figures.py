@@ -178,3 +178,24 @@ def convergence_plot(conv: pd.DataFrame, ax=None, index: str = "ST", title: str 
     ax.legend(frameon=False, fontsize=6)
     ax.set_title(title)
     return ax
+
+
+def difference_plot(diffs: pd.DataFrame, ax=None, title: str = "", relative: bool = True):
+    """Difference from baseline per outcome and scenario, with paired 95% intervals."""
+    ax = ax or plt.gca()
+    outcomes = list(dict.fromkeys(diffs["outcome"]))
+    scen = list(dict.fromkeys(diffs["scenario"]))
+    y = np.arange(len(outcomes))
+    for k, s in enumerate(scen):
+        d = diffs[diffs["scenario"] == s].set_index("outcome").reindex(outcomes)
+        scale = 100 / d["reference_mean"] if relative else 1.0
+        mid = d["diff"] * scale
+        err = np.vstack([mid - d["low"] * scale, d["high"] * scale - mid])
+        ax.errorbar(mid, y + (k - (len(scen) - 1) / 2) * 0.25, xerr=err, fmt="o", ms=4, capsize=2,
+                    color=PALETTE[k % len(PALETTE)], label=s)  # fmt: skip
+    ax.axvline(0, color="0.3", lw=0.6)
+    ax.set_yticks(y, outcomes)
+    ax.set_xlabel("difference from baseline (% of baseline)" if relative else "difference from baseline")
+    ax.legend(frameon=False)
+    ax.set_title(title)
+    return ax

@@ -60,6 +60,9 @@ def _seed(seed: int) -> np.random.Generator:
 
 
 def _finish(method: str, X: np.ndarray, problem: dict, settings: dict) -> Design:
+    if X.size:  # samplers' scaling can overshoot a bound by rounding (0.2 -> 0.20000000000000004)
+        b = np.asarray(problem["bounds"], dtype=float)
+        X = np.clip(X, b[:, 0], b[:, 1])
     df = pd.DataFrame(X, columns=problem["names"])
     for name in problem["names"]:
         if name in L.REGISTRY and L.REGISTRY[name].integer:

@@ -12,7 +12,7 @@
     [design]
     method = "sobol"              # factorial | lhs | sobol | morris | fast | file | scenarios
     n = 1024                      # base samples (sobol), trajectories (morris), rows (lhs, fast)
-    parameters = ["data_openness", "bass_q"]
+    parameters = ["data_openness", "bass_q"]   # or "ALL": every registry parameter
     second_order = true           # sobol
     levels = 3                    # factorial
     num_levels = 4                # morris
@@ -71,7 +71,7 @@ class _Design(BaseModel):
     model_config = _STRICT
     method: Literal["factorial", "lhs", "sobol", "morris", "fast", "file", "scenarios"]
     n: int = Field(16, ge=1, le=1_000_000)
-    parameters: list[str] = Field(default_factory=list, max_length=200)
+    parameters: list[str] | Literal["ALL"] = Field(default_factory=list)
     second_order: bool = True
     levels: int = Field(3, ge=2, le=50)
     num_levels: int = Field(4, ge=2, le=20)
@@ -117,6 +117,30 @@ class Experiment:
     def content_hash(self) -> str:
         return hashlib.sha256(self.text.encode()).hexdigest()
 
+    def smoke(self, n_firms: int = 300, quarters: int | None = None) -> Experiment:
+        """A tiny version for tests and quick checks: small design, 2 replicates, few firms.
+
+        Quarters default to 8, or 16 when a scenario in the design has scheduled changes
+        (they must fall inside the run)."""
+        import dataclasses
+
+        from ftzsim.scenario import load_scenario
+
+        d = self.design
+        small = {"sobol": 4, "morris": 3, "lhs": 6, "fast": 65, "factorial": 2}
+        if d.method in small:
+            design = make_design(d.method, d.parameters, small[d.method], seed=self.master_seed,
+                                 levels=2, second_order=d.settings.get("second_order", True),
+                                 num_levels=d.settings.get("num_levels", 4))  # fmt: skip
+        else:
+            design = d
+        names = [self.scenario, *d.settings.get("scenarios", [])]
+        scheduled = any(load_scenario(n).schedule for n in names)
+        q = quarters or (16 if scheduled else 8)
+        overrides = {**self.overrides, "n_firms": n_firms, "quarters": q}
+        return dataclasses.replace(self, design=design, replicates=min(self.replicates, 2), overrides=overrides,
+                                   text=self.text + f"\n# smoke: {overrides}\n")  # fmt: skip
+
     def adapter(self):
         from ftzsim.engine.adapter import FTZAdapter
 
@@ -139,6 +163,8 @@ def load_experiment(path: str | Path) -> Experiment:
         raise ScenarioError(label, _pydantic_problems(err)) from None
     problems: list[tuple[str, str]] = []
     d = f.design
+    if d.parameters == "ALL":  # every registered lever and uncertainty
+        d.parameters = list(L.REGISTRY)
     # scenario: bundled name or path relative to the experiment file
     bundled = bundled_scenarios()
     scen = f.experiment.scenario

@@ -1,0 +1,59 @@
+"""The experiment scripts run end to end at their --smoke size (examples are tests)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_script(name: str, out: Path) -> subprocess.CompletedProcess:
+    r = subprocess.run([sys.executable, str(ROOT / "experiments" / f"{name}.py"), "--smoke", "--out", str(out)],
+                       capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert r.returncode == 0, r.stderr[-3000:]
+    return r
+
+
+def test_sobol_digital_smoke(tmp_path):
+    out = tmp_path / "sobol"
+    run_script("sobol_digital", out)
+    summary = json.loads((out / "sensitivity" / "summary.json").read_text())
+    assert set(summary) == {"final_ds_exports", "final_ecommerce_exports", "final_adoption_rate", "cum_incidents"}
+    idx = pd.read_csv(out / "sensitivity" / "final_adoption_rate_sobol.csv")
+    assert {"parameter", "index", "value", "conf", "method"} <= set(idx.columns)
+    assert len(idx.query("index == 'S1'")) == 10 and np.isfinite(idx["value"]).all()
+    # adoption is driven by the diffusion parameter, not by trade elasticities
+    st = idx.query("index == 'ST'").set_index("parameter")["value"]
+    assert st["bass_q"] > st["trade_elasticity"]
+    for v in summary.values():
+        assert 0 <= v["noise_share"] <= 1
+
+
+def test_morris_screening_smoke(tmp_path):
+    out = tmp_path / "morris"
+    run_script("morris_screening", out)
+    table = pd.read_csv(out / "sensitivity" / "morris.csv")
+    from ftzsim.levers import REGISTRY
+
+    mu = table.query("index == 'mu_star' and outcome == 'final_adoption_rate'").set_index("parameter")["value"]
+    assert set(mu.index) == set(REGISTRY)  # every registry parameter screened
+    assert (mu >= 0).all()
+    # adoption cannot depend on the trade block's distance elasticity, but does on Bass q
+    assert mu["bass_q"] > 10 * mu["distance_elasticity"]
+
+
+def test_scenario_comparison_smoke(tmp_path):
+    out = tmp_path / "cmp"
+    run_script("scenario_comparison", out)
+    diffs = pd.read_csv(out / "comparison.csv")
+    assert set(diffs["scenario"]) == {"data_corridor", "infrastructure_first"}
+    assert (diffs["low"] <= diffs["diff"]).all() and (diffs["diff"] <= diffs["high"]).all()
+    corridor = diffs.query("scenario == 'data_corridor' and outcome == 'final_ds_exports'").iloc[0]
+    assert corridor["diff"] > 0  # opening data flows in the leading zones raises services exports
+    assert (out / "scenarios_series.png").exists() and (out / "scenarios_difference.png").exists()
