@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import signal
 import sys
 import time
 import traceback
@@ -23,8 +24,6 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-import pandas as pd
-
 from ftzsim.engine.store import RunStore
 
 __all__ = ["Task", "plan_tasks", "run_batch", "run_tasks"]
@@ -32,12 +31,38 @@ __all__ = ["Task", "plan_tasks", "run_batch", "run_tasks"]
 Task = tuple[int, int, int, dict[str, Any]]  # row_id, replicate, seed, params
 
 
-def run_batch(fn: Callable, batch: list[Task]) -> tuple[list[dict], list[dict], list[pd.DataFrame]]:
-    """Run a batch of tasks in a worker. A run that raises is recorded, not propagated."""
+class RunTimeout(Exception):
+    """A run took longer than the per-run timeout."""
+
+
+def _alarm(signum, frame):
+    raise RunTimeout("run exceeded the per-run timeout")
+
+
+def _call(fn: Callable, params: dict, seed: int, timeout: float | None) -> dict:
+    """Call ``fn`` with a per-run timeout where the platform allows it (SIGALRM in a worker's
+    main thread: the local pool and the serial runner; Dask runs tasks in threads, where
+    the timeout is not enforced)."""
+    import threading
+
+    if not timeout or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        return dict(fn(params, seed))
+    old = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        return dict(fn(params, seed))
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def run_batch(fn: Callable, batch: list[Task], timeout: float | None = None) -> tuple[list[dict], list[dict], list]:
+    """Run a batch of tasks in a worker. A run that raises (or times out) is recorded, not
+    propagated."""
     ok, failed, series = [], [], []
     for row_id, rep, seed, params in batch:
         try:
-            out = dict(fn(params, seed))
+            out = _call(fn, params, seed, timeout)
         except Exception as exc:
             failed.append({
                 "row_id": row_id, "replicate": rep, "seed": seed, "params": repr(params),
@@ -91,6 +116,7 @@ def run_tasks(
     chunk_size: int | None = None,
     progress: bool = True,
     on_batch: Callable[[int, int], None] | None = None,
+    timeout: float | None = None,
 ) -> tuple[int, int]:
     """Run ``tasks`` and write every finished batch to ``store``. Returns (done, failed)."""
     from tqdm import tqdm
@@ -112,18 +138,18 @@ def run_tasks(
 
     try:
         if backend == "dask" or scheduler:
-            _run_dask(fn, batches, workers, scheduler, finished)
+            _run_dask(fn, batches, workers, scheduler, finished, timeout)
         elif workers == 1:
             for b in batches:
-                finished(run_batch(fn, b))
+                finished(run_batch(fn, b, timeout))
         else:
-            _run_local(fn, batches, workers, finished)
+            _run_local(fn, batches, workers, finished, timeout)
     finally:
         bar.close()
     return counts["done"], counts["failed"]
 
 
-def _run_local(fn, batches, workers, finished, max_restarts: int = 5) -> None:
+def _run_local(fn, batches, workers, finished, timeout=None, max_restarts: int = 5) -> None:
     """A spawn-context process pool; if a worker dies (killed, out of memory) the pool is
     rebuilt and the unfinished batches are submitted again."""
     pending = dict(enumerate(batches))
@@ -131,7 +157,7 @@ def _run_local(fn, batches, workers, finished, max_restarts: int = 5) -> None:
     ctx = multiprocessing.get_context("spawn")
     while pending:
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as pool:
-            futures = {pool.submit(run_batch, fn, b): i for i, b in pending.items()}
+            futures = {pool.submit(run_batch, fn, b, timeout): i for i, b in pending.items()}
             broken = False
             while futures and not broken:
                 done, _ = wait(futures, return_when=FIRST_COMPLETED)
@@ -153,7 +179,7 @@ def _run_local(fn, batches, workers, finished, max_restarts: int = 5) -> None:
             time.sleep(0.5)
 
 
-def _run_dask(fn, batches, workers, scheduler, finished) -> None:
+def _run_dask(fn, batches, workers, scheduler, finished, timeout=None) -> None:
     """Dask distributed: an existing cluster (``scheduler`` address) or a LocalCluster of
     ``workers`` single-threaded worker processes. Dask re-runs the tasks of a lost worker."""
     from distributed import Client, LocalCluster, as_completed
@@ -166,7 +192,7 @@ def _run_dask(fn, batches, workers, scheduler, finished) -> None:
         client = Client(cluster)
     try:
         client.run(_worker_init)
-        futures = [client.submit(run_batch, fn, b, pure=False, retries=2) for b in batches]
+        futures = [client.submit(run_batch, fn, b, timeout, pure=False, retries=2) for b in batches]
         for fut in as_completed(futures):
             finished(fut.result())
     finally:

@@ -65,6 +65,7 @@ class _Exp(BaseModel):
     replicates: int = Field(1, ge=1, le=1000)
     master_seed: int = Field(0, ge=0, le=2**63 - 1)
     chunk_size: int | None = Field(None, ge=1, le=10_000)
+    timeout: float | None = Field(None, gt=0, le=86_400)
 
 
 class _Design(BaseModel):
@@ -103,6 +104,7 @@ class Experiment:
     replicates: int
     master_seed: int
     chunk_size: int | None
+    timeout: float | None
     design: Design
     outcomes: list[str]
     timeseries: bool
@@ -234,7 +236,8 @@ def load_experiment(path: str | Path) -> Experiment:
     return Experiment(
         name=f.experiment.name, description=f.experiment.description, scenario=scen,
         replicates=f.experiment.replicates, master_seed=f.experiment.master_seed,
-        chunk_size=f.experiment.chunk_size, design=design, outcomes=list(f.outcomes.names),
+        chunk_size=f.experiment.chunk_size, timeout=f.experiment.timeout, design=design,
+        outcomes=list(f.outcomes.names),
         timeseries=f.outcomes.timeseries, overrides=dict(f.scenario_overrides),
         text=path.read_text(encoding="utf-8"), source=path.name,
     )  # fmt: skip

@@ -42,11 +42,15 @@ def sweep_function(
     retry_failed: bool = False,
     overwrite: bool = False,
     progress: bool = True,
+    timeout: float | None = None,
     spec_text: str = "",
     spec_hash: str | None = None,
     extra: dict[str, Any] | None = None,
 ) -> RunStore:
     """Run ``fn`` over ``design`` x ``replicates`` into the store at ``out``.
+
+    ``timeout`` (seconds per run) records a run that takes longer as failed (``RunTimeout``)
+    and goes on; it is enforced in the local pool and the serial runner.
 
     A new sweep refuses a non-empty ``out`` (unless ``overwrite``); ``resume`` and
     ``retry_failed`` need an existing sweep of the same experiment (same hash).
@@ -104,7 +108,7 @@ def sweep_function(
 
     try:
         run_tasks(fn, tasks, store, workers=workers, backend=backend, scheduler=scheduler,
-                  chunk_size=chunk_size, progress=progress, on_batch=on_batch)  # fmt: skip
+                  chunk_size=chunk_size, progress=progress, on_batch=on_batch, timeout=timeout)  # fmt: skip
     except BaseException:
         man.update(status="interrupted", interrupted=_now(), done=len(store.done()))
         store.write_manifest(man)
@@ -128,7 +132,7 @@ def sweep(exp: Experiment, out: str | Path, **kwargs) -> RunStore:
     return sweep_function(
         exp.adapter(), exp.design, out, replicates=exp.replicates, master_seed=exp.master_seed,
         chunk_size=kwargs.pop("chunk_size", None) or exp.chunk_size, spec_text=exp.text,
-        spec_hash=exp.content_hash(),
+        spec_hash=exp.content_hash(), timeout=exp.timeout,
         extra={"experiment": exp.name, "experiment_source": exp.source, "scenario": sc.name,
                "scenario_sha256": sc.content_hash(), "overrides": exp.overrides, "outcomes": exp.outcomes},
         **kwargs,

@@ -22,7 +22,19 @@ def ishigami(params: dict, seed: int) -> dict[str, float]:
 
 
 def sometimes_fails(params: dict, seed: int) -> dict[str, float]:
-    """Raises for some inputs (to test failure isolation); otherwise returns a value."""
+    """Raises for some inputs, hangs for others (to test failure isolation and timeouts)."""
     if params.get("fail"):
         raise ValueError(f"deliberate failure for {params}")
+    if params.get("hang"):
+        import time
+
+        time.sleep(float(params["hang"]))
     return {"y": float(params.get("x", 0.0)) + seed % 7}
+
+
+def slow_model(params: dict, seed: int) -> dict[str, float]:
+    """A deterministic function taking about 50 ms (to test killing workers mid-sweep)."""
+    import time
+
+    time.sleep(0.05)
+    return {"y": params["x"] * 2.0 + seed % 11}
