@@ -245,4 +245,5 @@ def test_out_under_a_file_is_refused(tmp_path, capsys):
 
 def test_enough_hostile_inputs_were_tried():
     """Run last in this module: the property tests above tried at least 500 inputs."""
+    print(f"hostile inputs tried: {COUNT['inputs']}")
     assert COUNT["inputs"] >= 500, COUNT
