@@ -250,16 +250,17 @@ def calibrate_cmd(
     )
 
 
-def _register_engine() -> None:
-    """Add the experiment engine's commands (sweep, sensitivity) when it is importable."""
-    try:
-        from ftzsim.engine.cli import register
-    except ImportError:
-        return
-    register(app)
+def _register_commands() -> None:
+    """Commands defined next to the code they drive: the experiment engine's (sweep,
+    sensitivity) and the figures' (plot)."""
+    from ftzsim.analysis.plot_cli import register as register_plot
+    from ftzsim.engine.cli import register as register_engine
+
+    register_engine(app)
+    register_plot(app)
 
 
-_register_engine()
+_register_commands()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,6 +12,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import matplotlib.ticker
 import numpy as np
 import pandas as pd
 
@@ -64,6 +65,7 @@ def national_series(df: pd.DataFrame, outcome: str, ax=None, label: str | None =
         v = g.first()
         ax.plot(v.index, v.to_numpy(), marker="o" if annual else None, ms=3, label=label)
     ax.set_xlabel("year")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_ylabel(f"{o.unit}{per}")
     ax.set_title(o.meaning[0].upper() + o.meaning[1:])
     return ax
@@ -198,4 +200,52 @@ def difference_plot(diffs: pd.DataFrame, ax=None, title: str = "", relative: boo
     ax.set_xlabel("difference from baseline (% of baseline)" if relative else "difference from baseline")
     ax.legend(frameon=False)
     ax.set_title(title)
+    return ax
+
+
+def regional_shares(zone_frame: pd.DataFrame, ax=None, title: str = "Regional shares of services trade"):
+    """Stacked shares of services trade (exports + imports) by region, per year (annual sums).
+
+    With several replicates the shares are averaged over them. Returns the Axes; the data
+    drawn is ``regional_share_table(zone_frame)``."""
+    ax = ax or plt.gca()
+    t = regional_share_table(zone_frame)
+    ax.stackplot(t.index, *(100 * t[r] for r in t.columns), labels=list(t.columns),
+                 colors=[_REGION_COLOURS[r] for r in t.columns], alpha=0.9)  # fmt: skip
+    ax.set_ylim(0, 100)
+    ax.set_xlabel("year")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+    ax.set_ylabel("% of services trade")
+    ax.legend(loc="lower left", frameon=False, ncol=4)
+    ax.set_title(title)
+    return ax
+
+
+def regional_share_table(zone_frame: pd.DataFrame) -> pd.DataFrame:
+    """Year x region shares (0-1) of services trade, averaged over replicates if present."""
+    z = zone_frame.assign(total=zone_frame["ds_exports"] + zone_frame["ds_imports"])
+    keys = [k for k in ("replicate",) if k in z.columns]
+    by = z.groupby([*keys, "year", "region"])["total"].sum().unstack("region").fillna(0.0)
+    share = by.div(by.sum(axis=1), axis=0)
+    if keys:
+        share = share.groupby("year").mean()
+    order = [r for r in ("east", "central", "west", "northeast") if r in share.columns]
+    return share[order]
+
+
+def response_surface(frame: pd.DataFrame, x: str, y: str, outcome: str, ax=None, title: str = ""):
+    """Mean outcome over a two-lever grid (a factorial sweep), as a heatmap with contours."""
+    ax = ax or plt.gca()
+    grid = frame.groupby([y, x])[outcome].mean().unstack(x)
+    xs, ys = grid.columns.to_numpy(dtype=float), grid.index.to_numpy(dtype=float)
+    mesh = ax.pcolormesh(xs, ys, grid.to_numpy(), shading="nearest", cmap="viridis")
+    if len(xs) > 1 and len(ys) > 1:
+        cs = ax.contour(xs, ys, grid.to_numpy(), colors="white", linewidths=0.6)
+        ax.clabel(cs, fontsize=6)
+    cbar = ax.figure.colorbar(mesh, ax=ax)
+    o = NATIONAL_OUTCOMES.get(outcome.removeprefix("final_").removeprefix("cum_"))
+    cbar.set_label(f"{outcome} ({o.unit})" if o else outcome)
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.set_title(title or f"{outcome}: mean over replicates")
     return ax
