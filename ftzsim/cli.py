@@ -250,6 +250,25 @@ def calibrate_cmd(
     )
 
 
+@app.command("app")
+def app_cmd(
+    host: Annotated[str, typer.Option(help="address to listen on (default: this machine only)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="port")] = 8765,
+    open_browser: Annotated[bool, typer.Option("--open/--no-open", help="open a browser tab")] = False,
+) -> None:
+    """Start the interactive app (Mesa SolaraViz) on http://HOST:PORT/."""
+    import os
+    import subprocess
+
+    import ftzsim
+
+    app_file = Path(ftzsim.__file__).with_name("app.py")
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    cmd = [sys.executable, "-m", "solara", "run", str(app_file), "--host", host, "--port", str(port)]
+    cmd += [] if open_browser else ["--no-open"]
+    raise typer.Exit(subprocess.call(cmd, env=env))
+
+
 def _register_commands() -> None:
     """Commands defined next to the code they drive: the experiment engine's (sweep,
     sensitivity) and the figures' (plot)."""

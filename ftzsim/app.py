@@ -1,0 +1,90 @@
+"""Interactive app (Mesa SolaraViz): sliders from the lever registry, a scenario selector, the
+zone network coloured by an outcome, and national series that update as the model steps.
+
+Run it with ``ftzsim app`` (binds to 127.0.0.1 unless told otherwise) or
+``solara run ftzsim/app.py``.
+"""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import solara
+from mesa.visualization import SolaraViz, make_plot_component
+from mesa.visualization.utils import update_counter
+
+from ftzsim.analysis.figures import PALETTE, style, zone_map
+from ftzsim.levers import REGISTRY, ZONE_LEVERS
+from ftzsim.model import FTZModel
+from ftzsim.scenario import bundled_scenarios, load_scenario
+
+__all__ = ["DEFAULT_SCENARIO", "SLIDERS", "model_params", "page"]
+
+DEFAULT_SCENARIO = "classroom"
+#: Registry entries that get a slider: every zone lever, the national levers a student can
+#: reason about, and three uncertainties. Ranges and steps come from the registry.
+SLIDERS = (
+    *ZONE_LEVERS,
+    "rule_alignment.rcep",
+    "rule_alignment.depa",
+    "risk_tolerance",
+    "bass_q",
+    "trade_elasticity",
+    "incident_base_rate",
+)
+
+
+def model_params(scenario: str = DEFAULT_SCENARIO) -> dict:
+    """SolaraViz inputs generated from the registry; slider defaults are the scenario's values."""
+    sc = load_scenario(scenario)
+    values = sc.params()
+    params: dict = {
+        "scenario": {"type": "Select", "value": scenario, "values": list(bundled_scenarios()), "label": "scenario"},
+        "rng": {"type": "SliderInt", "value": 1, "min": 0, "max": 99, "step": 1, "label": "seed"},
+    }
+    for name in SLIDERS:
+        p = REGISTRY[name]
+        span = p.upper - p.lower
+        params[name] = {
+            "type": "SliderInt" if p.integer else "SliderFloat",
+            "value": values[name],
+            "min": p.lower,
+            "max": p.upper,
+            "step": 1 if p.integer else round(span / 100, 6),
+            "label": name,
+        }
+    params["build_firm_agents"] = False  # fixed: the app shows aggregates, so no firm objects
+    return params
+
+
+@solara.component
+def ZoneNetwork(model):
+    """The zone network: node size = services exports this quarter, colour = region."""
+    update_counter.get()
+    values = {}
+    if model.steps:
+        z = model.zone_data[model.steps - 1]
+        values = dict(zip(model.zone_names, z[:, 0], strict=True))
+    with plt.rc_context(style()):
+        fig, ax = plt.subplots(figsize=(5.5, 4.2), layout="constrained")
+        zone_map(model.graph, values or None, ax=ax, label="services exports")
+        ax.set_title(f"{model.config.name}: quarter {model.steps} of {model.quarters}")
+    solara.FigureMatplotlib(fig, format="png")
+    plt.close(fig)
+
+
+def page(scenario: str = DEFAULT_SCENARIO):
+    """The app's page: a model, its inputs and components."""
+    model = FTZModel(scenario, rng=1, build_firm_agents=False)
+    plots = [
+        make_plot_component({"ds_exports": PALETTE[0], "ecommerce_exports": PALETTE[1]}),
+        make_plot_component({"adoption_rate": PALETTE[2], "mean_openness": PALETTE[3]}),
+        make_plot_component({"incidents": PALETTE[3]}),
+    ]
+    return SolaraViz(model, components=[ZoneNetwork, *plots], model_params=model_params(scenario),
+                     name="ftzsim: pilot free trade zones")  # fmt: skip
+
+
+Page = page()
