@@ -57,3 +57,12 @@ def test_scenario_comparison_smoke(tmp_path):
     corridor = diffs.query("scenario == 'data_corridor' and outcome == 'final_ds_exports'").iloc[0]
     assert corridor["diff"] > 0  # opening data flows in the leading zones raises services exports
     assert (out / "scenarios_series.png").exists() and (out / "scenarios_difference.png").exists()
+
+
+def test_headline_spec_is_the_issue_5_size():
+    """10 parameters, N = 1024 with second order, 3 replicates: 67,584 runs of the baseline."""
+    from ftzsim.engine.spec import load_experiment
+
+    exp = load_experiment(ROOT / "experiments" / "headline_sobol.toml")
+    assert len(exp.design.parameters) == 10 and exp.design.settings["n"] == 1024
+    assert len(exp.design.frame) * exp.replicates == 67_584 and exp.scenario == "baseline"
