@@ -65,7 +65,8 @@ def sensitivity_cmd(
     store = RunStore(sweep_dir)
     man = store.manifest()
     frame = store.design()
-    design = Design(man["design_method"], frame, _problem(man, frame), man.get("design_settings", {}))
+    problem = man.get("problem") or _problem(man, frame)  # sweeps record their SALib problem
+    design = Design(man["design_method"], frame, problem, man.get("design_settings", {}))
     results = load_results(sweep_dir, with_design=False)
     try:
         values = outcome_values(results, outcome, load_timeseries(sweep_dir) if ":" in outcome else None)
@@ -104,6 +105,7 @@ def sensitivity_cmd(
 
 
 def _problem(man: dict, frame) -> dict:
+    """Fallback for sweeps written without a recorded problem: bounds from the design rows."""
     from ftzsim import levers as L
 
     names = man.get("parameters", [])

@@ -72,8 +72,8 @@ def analyze(design: Design, values: pd.DataFrame, method: str | None = None, see
     method = method or {"sobol": "sobol", "morris": "morris", "fast": "fast"}.get(design.method, "delta")
     problem = design.problem
     y = _row_means(values, len(design.frame))
-    # SALib analyzers call np.random.seed(seed) and skip it for a seed of 0 (``if seed:``): pass
-    # a positive integer derived from ours
+    # SALib analyzers reseed NumPy's legacy global generator themselves and skip that for a
+    # seed of 0 (``if seed:``): pass a positive integer derived from ours
     rng = int(np.random.SeedSequence(seed).generate_state(1)[0] % (2**31 - 1)) + 1
     rows = []
     if method == "sobol":

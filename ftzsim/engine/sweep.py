@@ -74,6 +74,7 @@ def sweep_function(
             "design_method": design.method,
             "design_settings": design.settings,
             "parameters": design.parameters,
+            "problem": design.problem,
             "rows": len(design.frame),
             "replicates": replicates,
             "master_seed": master_seed,
