@@ -1,1 +1,48 @@
-"""Analysis of results: figures (and, with the engine, sensitivity summaries)."""
+"""Analysis of results: publication figures (:mod:`ftzsim.analysis.plots`), the figures of a
+run (:mod:`ftzsim.analysis.figures`) and ``ftzsim plot`` (:mod:`ftzsim.analysis.cli`)."""
+
+from ftzsim.analysis.plots import (
+    PALETTE,
+    band_table,
+    convergence_plot,
+    difference_plot,
+    morris_scatter,
+    national_bands,
+    national_series,
+    outcome_label,
+    outcome_unit,
+    param_label,
+    regional_share_table,
+    regional_shares,
+    response_surface,
+    scenario_comparison,
+    scenario_differences,
+    sobol_bars,
+    style,
+    surface_table,
+    zone_map,
+    zone_table,
+)
+
+__all__ = [
+    "PALETTE",
+    "band_table",
+    "convergence_plot",
+    "difference_plot",
+    "morris_scatter",
+    "national_bands",
+    "national_series",
+    "outcome_label",
+    "outcome_unit",
+    "param_label",
+    "regional_share_table",
+    "regional_shares",
+    "response_surface",
+    "scenario_comparison",
+    "scenario_differences",
+    "sobol_bars",
+    "style",
+    "surface_table",
+    "zone_map",
+    "zone_table",
+]
