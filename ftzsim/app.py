@@ -20,7 +20,7 @@ from ftzsim.levers import REGISTRY, ZONE_LEVERS
 from ftzsim.model import FTZModel
 from ftzsim.scenario import bundled_scenarios, load_scenario
 
-__all__ = ["DEFAULT_SCENARIO", "SLIDERS", "model_params", "page"]
+__all__ = ["DEFAULT_SCENARIO", "SLIDERS", "AppModel", "model_params", "page"]
 
 DEFAULT_SCENARIO = "classroom"
 #: Registry entries that get a slider: every zone lever, the national levers a student can
@@ -36,12 +36,36 @@ SLIDERS = (
 )
 
 
+class AppModel(FTZModel):
+    """FTZModel as SolaraViz rebuilds it on Reset.
+
+    Two adaptations, both about how SolaraViz passes inputs, none about the model:
+
+    * Mesa 3.5's controller adds its own ``scenario=`` (a ``mesa.experimental.scenarios``
+      object) when it re-creates a model, which would collide with ftzsim's scenario
+      argument; the app therefore names the scenario ``scenario_name`` and ignores Mesa's.
+    * SolaraViz passes every slider's value. A national lever value replaces the scenario's
+      per-zone values (``Scenario.with_overrides``), so only sliders moved away from the
+      scenario's national value are applied; the others keep the scenario as written.
+    """
+
+    def __init__(self, scenario_name: str = DEFAULT_SCENARIO, rng=None, scenario=None, **sliders):
+        base = load_scenario(scenario_name).params()
+        moved = {k: v for k, v in sliders.items() if k not in base or v != base[k]}
+        super().__init__(scenario_name, rng=rng, **moved)
+
+
 def model_params(scenario: str = DEFAULT_SCENARIO) -> dict:
     """SolaraViz inputs generated from the registry; slider defaults are the scenario's values."""
     sc = load_scenario(scenario)
     values = sc.params()
     params: dict = {
-        "scenario": {"type": "Select", "value": scenario, "values": list(bundled_scenarios()), "label": "scenario"},
+        "scenario_name": {
+            "type": "Select",
+            "value": scenario,
+            "values": list(bundled_scenarios()),
+            "label": "scenario",
+        },
         "rng": {"type": "SliderInt", "value": 1, "min": 0, "max": 99, "step": 1, "label": "seed"},
     }
     for name in SLIDERS:
@@ -77,7 +101,7 @@ def ZoneNetwork(model):
 
 def page(scenario: str = DEFAULT_SCENARIO):
     """The app's page: a model, its inputs and components."""
-    model = FTZModel(scenario, rng=1, build_firm_agents=False)
+    model = AppModel(scenario, rng=1, build_firm_agents=False)
     plots = [
         make_plot_component({"ds_exports": PALETTE[0], "ecommerce_exports": PALETTE[1]}),
         make_plot_component({"adoption_rate": PALETTE[2], "mean_openness": PALETTE[3]}),

@@ -79,6 +79,11 @@ def wait_for(cond, timeout=60):
 
 
 def test_app_shows_network_and_plots_and_steps(server, browser):
+    def button(label):  # found afresh each time: the page re-renders after changes
+        found = [b for b in browser.find_elements("tag name", "button") if b.text.strip().upper() == label]
+        assert found, [b.text for b in browser.find_elements("tag name", "button")]
+        return found[0]
+
     from ftzsim.app import SLIDERS
 
     browser.get(server)
@@ -99,24 +104,29 @@ def test_app_shows_network_and_plots_and_steps(server, browser):
         except Exception:
             return None
 
-    target = sliders[3]  # the first registry slider (fiveg_coverage): move it to 90% of its range
     value_before = slider_value()
-    ActionChains(browser).move_to_element_with_offset(target, int(target.size["width"] * 0.4), 0).click().perform()
+    for _ in range(3):  # the page may re-render between finding the slider and clicking it
+        try:
+            target = [e for e in browser.find_elements("css selector", ".v-slider") if e.is_displayed()][3]
+            ActionChains(browser).move_to_element_with_offset(
+                target, int(target.size["width"] * 0.4), 0
+            ).click().perform()
+            break
+        except Exception:
+            time.sleep(0.5)
     assert wait_for(lambda: (v := slider_value()) is not None and v != value_before), "slider did not move"
     time.sleep(1.0)
+    button("RESET").click()  # rebuild the model with the moved slider (Mesa's Reset path)
+    time.sleep(1.5)
     before = images(browser)
 
-    def step_button():
-        found = [b for b in browser.find_elements("tag name", "button") if b.text.strip().upper() == "STEP"]
-        assert found, [b.text for b in browser.find_elements("tag name", "button")]
-        return found[0]
-
     for _ in range(3):
-        step_button().click()
+        button("STEP").click()
         time.sleep(1.0)
     after = wait_for(lambda: images(browser) if images(browser) != before else None, timeout=60)
     assert after, "plots did not change after stepping"
     assert wait_for(lambda: "Time: 3" in browser.find_element("tag name", "body").text), "model did not step 3 times"
     ARTIFACTS.mkdir(exist_ok=True)
     browser.save_screenshot(str(ARTIFACTS / "app.png"))
+    assert "Traceback" not in browser.find_element("tag name", "body").text  # Reset did not fail
     assert (ARTIFACTS / "app.png").stat().st_size > 20_000
