@@ -10,7 +10,6 @@ import sys
 import warnings
 from pathlib import Path
 
-import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -168,4 +167,10 @@ def test_plot_cli_writes_figure_data_and_provenance(tmp_path):
 
 def test_style_uses_a_colour_blind_safe_palette():
     assert F.PALETTE[:3] == ["#0072B2", "#E69F00", "#009E73"]  # Okabe-Ito
-    assert matplotlib.get_backend().lower() == "agg"
+
+
+def test_importing_figures_leaves_the_backend_alone():
+    """Notebooks keep their inline backend: the figures module must not switch to Agg."""
+    code = "import matplotlib; matplotlib.use('svg'); import ftzsim.analysis.figures; print(matplotlib.get_backend())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "svg"

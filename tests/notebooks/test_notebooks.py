@@ -23,3 +23,8 @@ def test_notebook_runs_in_a_fresh_kernel(path, tmp_path):
     assert time.perf_counter() - t0 < 120, f"{path.name} took over 2 minutes"
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.output_type == "error"]
     assert not errors
+    # every cell that shows a figure really displays one (a forced Agg backend would show nothing)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "plt.show()" in cell.source:
+            images = [o for o in cell.outputs if "image/png" in o.get("data", {})]
+            assert images, f"{path.name}: a cell calling plt.show() displayed no figure"
