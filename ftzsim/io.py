@@ -23,6 +23,19 @@ from typing import Any
 
 import pandas as pd
 
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _publish(path: str | Path, directory: bool = False) -> None:
+    """Give a file made by ``tempfile`` (0600 / 0700) the permissions a plain ``open`` or
+    ``mkdir`` would have had, so results are as readable as any other file the user writes."""
+    os.chmod(path, (0o777 if directory else 0o666) & ~_umask())
+
+
 __all__ = [
     "UserError",
     "atomic_output_dir",
@@ -46,6 +59,7 @@ def write_parquet(df: pd.DataFrame, path: str | Path) -> Path:
     os.close(fd)
     try:
         df.to_parquet(tmp, index=False)
+        _publish(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -61,6 +75,7 @@ def write_json(obj: Any, path: str | Path) -> Path:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(obj, fh, indent=2, sort_keys=False, default=_json_default)
             fh.write("\n")
+        _publish(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -113,6 +128,7 @@ def atomic_output_dir(out: str | Path, overwrite: bool = False) -> Iterator[Path
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    _publish(tmp, directory=True)
     old = None
     if out.exists():
         old = out.with_name(f".{out.name}.old-{os.getpid()}")

@@ -19,7 +19,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from ftzsim.io import UserError, provenance, write_json
+from ftzsim.io import UserError, _publish, provenance, write_json
 
 __all__ = ["KINDS", "make_figure", "register"]
 
@@ -184,6 +184,7 @@ def make_figure(kind: str, src: Path, out: Path, **opts) -> dict:
                      "svg": {"Creator": "ftzsim", "Description": text}}[out.suffix[1:]]  # fmt: skip
         try:
             fig.savefig(tmp, metadata=file_meta)
+            _publish(tmp)
             os.replace(tmp, out)
         finally:
             Path(tmp).unlink(missing_ok=True)
@@ -192,6 +193,7 @@ def make_figure(kind: str, src: Path, out: Path, **opts) -> dict:
     fd, tmp = tempfile.mkstemp(prefix=f".{csv.name}.", dir=out.resolve().parent)
     os.close(fd)
     data.to_csv(tmp, index=False)
+    _publish(tmp)
     os.replace(tmp, csv)
     write_json({**meta, "figure": out.name, "data": csv.name}, out.with_name(out.name + ".json"))
     return meta

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -39,6 +40,11 @@ def test_run_end_to_end(tmp_path):
     assert len(man["scenario_sha256"]) == 64 and man["packages"]["mesa"].startswith("3.")
     assert str(tmp_path) not in (out / "manifest.json").read_text()  # no absolute paths
     assert (out / "figures" / "national.png").stat().st_size > 10_000
+    # results are as readable as other files the user writes (not tempfile's 0600/0700)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (out.stat().st_mode & 0o777) == 0o777 & ~mask
+    assert ((out / "national.parquet").stat().st_mode & 0o777) == 0o666 & ~mask
     assert "2025" in r.stdout and "ds_exports" in r.stdout
     # the same command again gives the same numbers (determinism through the CLI)
     out2 = tmp_path / "run2"
