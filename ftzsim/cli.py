@@ -294,6 +294,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except typer.Exit as exc:
         return exc.exit_code
+    except OSError as exc:  # disk full, read-only or permission denied: a system problem, said plainly
+        typer.echo(f"error: {exc}", err=True)
+        return 1
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("interrupted", err=True)
         return 130

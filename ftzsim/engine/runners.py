@@ -22,11 +22,12 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any
 
 from ftzsim.engine.store import RunStore
 
-__all__ = ["Task", "plan_tasks", "run_batch", "run_tasks"]
+__all__ = ["RunTimeout", "StoreWriteError", "Task", "plan_tasks", "run_batch", "run_tasks"]
 
 Task = tuple[int, int, int, dict[str, Any]]  # row_id, replicate, seed, params
 
@@ -35,18 +36,33 @@ class RunTimeout(Exception):
     """A run took longer than the per-run timeout."""
 
 
+class StoreWriteError(OSError):
+    """The result store can no longer be written (disk full, read-only, permissions).
+
+    The sweep stops at once: the chunks written before are whole and stay readable, and
+    ``--resume`` continues from them once the disk is writable again."""
+
+
 def _alarm(signum, frame):
     raise RunTimeout("run exceeded the per-run timeout")
 
 
 def _call(fn: Callable, params: dict, seed: int, timeout: float | None) -> dict:
-    """Call ``fn`` with a per-run timeout where the platform allows it (SIGALRM in a worker's
-    main thread: the local pool and the serial runner; Dask runs tasks in threads, where
-    the timeout is not enforced)."""
+    """Call ``fn`` with a per-run timeout.
+
+    In a process's main thread (the local pool, the serial runner) the timeout is a
+    SIGALRM timer, which also interrupts a blocking system call. Dask runs tasks in worker
+    threads, where signals cannot be used; there a watchdog timer raises ``RunTimeout``
+    inside the running thread (``PyThreadState_SetAsyncExc``), which takes effect at the
+    next Python bytecode the run executes — the model's quarter loop, not the inside of one
+    compiled kernel call or one long blocking C call.
+    """
     import threading
 
-    if not timeout or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+    if not timeout:
         return dict(fn(params, seed))
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        return _call_in_thread(fn, params, seed, timeout)
     old = signal.signal(signal.SIGALRM, _alarm)
     signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
@@ -54,6 +70,34 @@ def _call(fn: Callable, params: dict, seed: int, timeout: float | None) -> dict:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
+
+
+def _call_in_thread(fn: Callable, params: dict, seed: int, timeout: float) -> dict:
+    import ctypes
+    import threading
+
+    tid = ctypes.c_ulong(threading.get_ident())
+    lock = threading.Lock()
+    state = {"done": False}
+
+    def expire() -> None:
+        with lock:
+            if not state["done"]:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(tid, ctypes.py_object(RunTimeout))
+
+    timer = threading.Timer(timeout, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        try:
+            return dict(fn(params, seed))
+        finally:
+            with lock:  # after this block no timeout can be raised in this thread any more
+                state["done"] = True
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(tid, None)  # drop one not yet delivered
+            timer.cancel()
+    except RunTimeout:
+        raise RunTimeout(f"run exceeded the per-run timeout of {timeout:g} s") from None
 
 
 def run_batch(fn: Callable, batch: list[Task], timeout: float | None = None) -> tuple[list[dict], list[dict], list]:
@@ -128,7 +172,15 @@ def run_tasks(
 
     def finished(result) -> None:
         ok, failed, series = result
-        store.write_chunk(ok, failed, series)
+        try:
+            store.write_chunk(ok, failed, series)
+        except OSError as exc:
+            where = Path(exc.filename).parent if exc.filename else store.root
+            raise StoreWriteError(
+                exc.errno, f"cannot write results to {where}: {exc.strerror or exc}. The sweep stopped; the "
+                f"{counts['done'] + counts['failed']} runs recorded before are whole and readable in {store.root}. "
+                "Free space or fix permissions, then run the same command with --resume"
+            ) from exc
         counts["done"] += len(ok)
         counts["failed"] += len(failed)
         bar.update(len(ok) + len(failed))
@@ -156,7 +208,8 @@ def _run_local(fn, batches, workers, finished, timeout=None, max_restarts: int =
     restarts = 0
     ctx = multiprocessing.get_context("spawn")
     while pending:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+        try:
             futures = {pool.submit(run_batch, fn, b, timeout): i for i, b in pending.items()}
             broken = False
             while futures and not broken:
@@ -172,6 +225,14 @@ def _run_local(fn, batches, workers, finished, timeout=None, max_restarts: int =
                     finished(result)
             if broken:
                 pool.shutdown(wait=False, cancel_futures=True)
+            else:
+                pool.shutdown(wait=True)
+        except BaseException:  # the store failed or the user interrupted: do not wait for the rest
+            procs = list((getattr(pool, "_processes", None) or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for proc in procs:
+                proc.terminate()
+            raise
         if pending:
             restarts += 1
             if restarts > max_restarts:

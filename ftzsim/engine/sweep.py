@@ -50,7 +50,10 @@ def sweep_function(
     """Run ``fn`` over ``design`` x ``replicates`` into the store at ``out``.
 
     ``timeout`` (seconds per run) records a run that takes longer as failed (``RunTimeout``)
-    and goes on; it is enforced in the local pool and the serial runner.
+    and goes on (local pool, serial runner and Dask; see :func:`ftzsim.engine.runners._call`).
+
+    If the store cannot be written (disk full, read-only), the sweep stops with
+    :class:`~ftzsim.engine.runners.StoreWriteError`; finished chunks stay whole and readable.
 
     A new sweep refuses a non-empty ``out`` (unless ``overwrite``); ``resume`` and
     ``retry_failed`` need an existing sweep of the same experiment (same hash).
@@ -111,8 +114,11 @@ def sweep_function(
         run_tasks(fn, tasks, store, workers=workers, backend=backend, scheduler=scheduler,
                   chunk_size=chunk_size, progress=progress, on_batch=on_batch, timeout=timeout)  # fmt: skip
     except BaseException:
-        man.update(status="interrupted", interrupted=_now(), done=len(store.done()))
-        store.write_manifest(man)
+        try:  # on a full or read-only disk this can fail too; the chunks already say what is done
+            man.update(status="interrupted", interrupted=_now(), done=len(store.done()))
+            store.write_manifest(man)
+        except OSError:
+            pass
         raise
     done_now = store.done()
     if retry_failed:

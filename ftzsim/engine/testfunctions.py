@@ -25,10 +25,12 @@ def sometimes_fails(params: dict, seed: int) -> dict[str, float]:
     """Raises for some inputs, hangs for others (to test failure isolation and timeouts)."""
     if params.get("fail"):
         raise ValueError(f"deliberate failure for {params}")
-    if params.get("hang"):
+    if params.get("hang"):  # a run stuck in a Python loop (as a model that never converges)
         import time
 
-        time.sleep(float(params["hang"]))
+        end = time.monotonic() + float(params["hang"])
+        while time.monotonic() < end:
+            time.sleep(0.01)
     return {"y": float(params.get("x", 0.0)) + seed % 7}
 
 

@@ -71,12 +71,16 @@ def test_sweep_survives_a_killed_worker(tmp_path, backend):
     assert RunStore(out).manifest()["status"] == "complete"
 
 
-def test_hanging_run_is_recorded_as_failed_and_the_sweep_goes_on(tmp_path):
-    rows = pd.DataFrame({"row_id": range(6), "x": [0.0, 1, 2, 3, 4, 5], "hang": [0, 0, 30, 0, 0, 0]})
-    design = Design("file", rows, {"num_vars": 2, "names": ["x", "hang"], "bounds": [[0, 5], [0, 30]]})
+@pytest.mark.parametrize("backend", ["local", "dask"])
+def test_hanging_run_is_recorded_as_failed_and_the_sweep_goes_on(tmp_path, backend):
+    """The local pool times runs out with SIGALRM, Dask (tasks run in threads) with a
+    watchdog raising in the task's thread; the run hangs for 60 s, the timeout is 1 s."""
+    rows = pd.DataFrame({"row_id": range(6), "x": [0.0, 1, 2, 3, 4, 5], "hang": [0, 0, 60, 0, 0, 0]})
+    design = Design("file", rows, {"num_vars": 2, "names": ["x", "hang"], "bounds": [[0, 5], [0, 60]]})
     t0 = time.time()
-    store = sweep_function(sometimes_fails, design, tmp_path / "t", workers=2, timeout=1.0, progress=False)
-    assert time.time() - t0 < 25
+    store = sweep_function(sometimes_fails, design, tmp_path / "t", workers=2, timeout=1.0, progress=False,
+                           backend=backend)  # fmt: skip
+    assert time.time() - t0 < 40
     failed = store.failed()
     assert list(failed["row_id"]) == [2] and failed["error"].iloc[0] == "RunTimeout"
     assert len(load_results(tmp_path / "t")) == 5
@@ -97,3 +101,29 @@ def test_interrupted_sweep_is_marked_and_chunks_stay_readable(tmp_path):
     exp = expected_rows().set_index(["row_id", "replicate"])
     got = part.set_index(["row_id", "replicate"])
     assert (got["y"] == exp.loc[got.index, "y"]).all()  # every finished chunk is whole and right
+
+
+def test_thread_timeout_fires_only_inside_the_run():
+    """The watchdog used in Dask's worker threads: a run past the timeout raises RunTimeout;
+    a run that returned in time is never hit by a late timeout afterwards."""
+    import threading
+
+    from ftzsim.engine.runners import RunTimeout, _call
+
+    seen = []
+
+    def work():
+        seen.append(_call(sometimes_fails, {"x": 1.0}, 7, 0.2))
+        time.sleep(0.5)  # well past the first run's deadline: nothing may be raised here
+        t0 = time.monotonic()
+        try:
+            _call(sometimes_fails, {"hang": 30}, 7, 0.3)
+        except RunTimeout as exc:
+            seen.append((str(exc), round(time.monotonic() - t0, 1)))
+        time.sleep(0.5)
+        seen.append("after")
+
+    t = threading.Thread(target=work)
+    t.start()
+    t.join(20)
+    assert seen == [{"y": 1.0 + 7 % 7}, ("run exceeded the per-run timeout of 0.3 s", 0.3), "after"]

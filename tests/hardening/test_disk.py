@@ -1,0 +1,118 @@
+"""The output disk fails part-way through a sweep: a clear error, whole chunks, --resume.
+
+The faults are real, not simulated: the sweep writes to a small tmpfs that the test mounts,
+then either remounts read-only (EROFS, which root cannot override, unlike ``chmod``) or fills
+to the last byte (ENOSPC) while the sweep runs. Mounting needs root (or CAP_SYS_ADMIN), which
+the CI machines have; elsewhere the test is skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ftzsim.engine.store import RunStore, load_results
+
+EXPERIMENT = """
+[experiment]
+name = "disk_fault"
+scenario = "classroom"
+replicates = 2
+master_seed = 3
+chunk_size = 2
+
+[design]
+method = "lhs"
+n = 300
+parameters = ["data_openness", "bass_q"]
+
+[outcomes]
+names = ["final_ds_exports", "cum_incidents"]
+"""
+
+
+def ftzsim(*args, **kw) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "ftzsim", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kw)  # fmt: skip
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mnt)], capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {r.stderr.strip()}")
+    yield mnt
+    subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def fill(disk: Path) -> None:
+    """Write until the file system has no byte left (ENOSPC), in ever smaller blocks."""
+    import os
+
+    fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        for size in (1 << 20, 1 << 16, 1 << 12, 1):
+            try:
+                while True:
+                    os.write(fd, b"\0" * size)
+            except OSError:
+                pass
+    finally:
+        os.close(fd)
+
+
+def remount_read_only(disk: Path) -> None:
+    """Remount read-only; the kernel refuses (busy) while a file is open for writing, which
+    the sweep does only for the moment of writing a chunk, so retry."""
+    for _ in range(500):
+        if subprocess.run(["mount", "-o", "remount,ro", str(disk)], capture_output=True).returncode == 0:
+            return
+        time.sleep(0.005)
+    raise AssertionError("could not remount the test disk read-only")
+
+
+@pytest.mark.parametrize("fault", ["read-only", "full"])
+def test_disk_failing_mid_sweep_stops_clearly_and_resume_completes(tmp_path, small_disk, fault):
+    exp = tmp_path / "disk_fault.toml"
+    exp.write_text(EXPERIMENT, encoding="utf-8")
+    out = small_disk / "sweep"
+    proc = ftzsim("sweep", str(exp), "--out", str(out), "--workers", "2", "--quiet")
+    deadline = time.time() + 120
+    while time.time() < deadline and len(list((out / "chunks").glob("chunk-*.parquet"))) < 3:
+        time.sleep(0.02)
+    if fault == "read-only":
+        remount_read_only(small_disk)
+    else:
+        fill(small_disk)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 1, err
+    assert "Traceback" not in err
+    reason = "Read-only file system" if fault == "read-only" else "No space left on device"
+    assert "cannot write results" in err and reason in err and "--resume" in err, err
+    assert RunStore(out).manifest()["status"] != "complete"
+    chunks = sorted((out / "chunks").glob("*"))
+    assert all(p.suffix == ".parquet" and not p.name.startswith(".") for p in chunks), chunks  # no temp left
+    part = pd.concat([pd.read_parquet(p) for p in chunks])  # every finished chunk is whole
+    assert 6 <= len(part) < 600
+    # the disk comes back; --resume completes the sweep, equal row for row to an uninterrupted one
+    if fault == "read-only":
+        subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
+    else:
+        (small_disk / "filler").unlink()
+    resumed = ftzsim("sweep", str(exp), "--out", str(out), "--workers", "2", "--quiet", "--resume")
+    _, err = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, err
+    whole = ftzsim("sweep", str(exp), "--out", str(tmp_path / "whole"), "--workers", "1", "--quiet")
+    _, err = whole.communicate(timeout=300)
+    assert whole.returncode == 0, err
+    got, want = load_results(out), load_results(tmp_path / "whole")
+    assert len(got) == 600
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    assert RunStore(out).manifest()["status"] == "complete"
