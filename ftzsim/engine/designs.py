@@ -19,9 +19,13 @@ from scipy.stats import qmc
 
 from ftzsim import levers as L
 
-__all__ = ["METHODS", "Design", "make_design"]
+__all__ = ["MAX_DESIGN_ROWS", "METHODS", "Design", "design_rows", "make_design"]
 
 METHODS = ("factorial", "lhs", "sobol", "morris", "fast", "file", "scenarios")
+#: Largest design built (rows). A design is held in memory (8 bytes per value) and written
+#: to design.parquet before the first run, so a design that would exhaust memory or take
+#: years to run (a 10-level factorial of 47 levers has 1e47 rows) is refused up front.
+MAX_DESIGN_ROWS = 5_000_000
 
 
 @dataclass
@@ -71,6 +75,34 @@ def _finish(method: str, X: np.ndarray, problem: dict, settings: dict) -> Design
     return Design(method, df, problem, settings)
 
 
+def design_rows(method: str, n_params: int, n: int = 16, *, levels: int = 3, second_order: bool = True) -> int:
+    """Rows a design will have, computed without building it (Python integers: no overflow).
+
+    ``file`` and ``scenarios`` designs have as many rows as they list (returns 0 here)."""
+    if method == "factorial":
+        return levels**n_params if n_params else 1
+    if method == "lhs":
+        return n
+    if method == "sobol":
+        return n * (2 * n_params + 2 if second_order else n_params + 2)
+    if method == "morris":
+        return n * (n_params + 1)
+    if method == "fast":
+        return n * n_params
+    return 0
+
+
+def check_design_size(rows: int) -> None:
+    """Refuse a design larger than :data:`MAX_DESIGN_ROWS`, saying how large it would be."""
+    if rows > MAX_DESIGN_ROWS:
+        raise ValueError(f"the design would have {_count(rows)} rows; allowed: at most {MAX_DESIGN_ROWS:,} "
+                         "(fewer parameters, levels or samples; or split the experiment)")  # fmt: skip
+
+
+def _count(rows: int) -> str:
+    return f"{rows:,}" if rows < 10**15 else f"about 1e{len(str(rows)) - 1}"
+
+
 def make_design(
     method: str,
     parameters: list[str],
@@ -111,6 +143,7 @@ def make_design(
     else:
         problem = {"num_vars": len(problem["names"]), "names": list(problem["names"]), "bounds": problem["bounds"]}
     D = problem["num_vars"]
+    check_design_size(design_rows(method, D, n, levels=levels, second_order=second_order))
     lo = np.array([b[0] for b in problem["bounds"]])
     hi = np.array([b[1] for b in problem["bounds"]])
     settings: dict[str, Any] = {"n": n, "seed": seed}
@@ -142,7 +175,11 @@ def make_design(
 
 
 def _read_design_file(path: Path, bounds) -> tuple[np.ndarray, dict]:
+    size = path.stat().st_size
+    if size > 2_000_000_000:
+        raise ValueError(f"{path.name}: {size:,} bytes; allowed: a design file of at most 2 GB")
     df = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    check_design_size(len(df))
     df = df.drop(columns=[c for c in ("row_id",) if c in df.columns])
     unknown = [c for c in df.columns if c not in L.REGISTRY]
     if unknown:

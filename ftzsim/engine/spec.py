@@ -43,7 +43,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ftzsim import levers as L
-from ftzsim.engine.designs import Design, make_design
+from ftzsim.engine.designs import Design, check_design_size, design_rows, make_design
 from ftzsim.model.outcomes import NATIONAL_OUTCOMES
 from ftzsim.scenario import ScenarioError, _pydantic_problems, _read_toml, bundled_scenarios, load_scenario
 from ftzsim.seeds import replicate_seeds
@@ -202,6 +202,13 @@ def load_experiment(path: str | Path) -> Experiment:
         problems.append(("design.n", f"{d.n} is not allowed; allowed: n > 64 for fast (N > 4 M^2 with M = 4)"))
     if d.method == "sobol" and d.n & (d.n - 1):
         problems.append(("design.n", f"{d.n} is not allowed; allowed: a power of 2 for sobol (balanced sequence)"))
+    if d.method not in ("file", "scenarios") and isinstance(d.parameters, list):
+        field = {"factorial": "design.levels"}.get(d.method, "design.n")
+        try:
+            check_design_size(design_rows(d.method, len(d.parameters), d.n, levels=d.levels,
+                                          second_order=d.second_order))  # fmt: skip
+        except ValueError as exc:
+            problems.append((field, str(exc)))
     if d.method == "file":
         if not d.file:
             problems.append(("design.file", "required for method 'file'"))
