@@ -130,3 +130,28 @@ def test_app_shows_network_and_plots_and_steps(server, browser):
     browser.save_screenshot(str(ARTIFACTS / "app.png"))
     assert "Traceback" not in browser.find_element("tag name", "body").text  # Reset did not fail
     assert (ARTIFACTS / "app.png").stat().st_size > 20_000
+
+
+def listening_addresses(port: int) -> set[str]:
+    """Local addresses with a socket listening on ``port`` (from /proc/net/tcp and tcp6)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            addr, p = local.rsplit(":", 1)
+            if state == "0A" and int(p, 16) == port:  # 0A: LISTEN
+                raw = bytes.fromhex(addr)
+                if len(raw) == 4:
+                    found.add(socket.inet_ntop(socket.AF_INET, raw[::-1]))
+                else:  # four little-endian 32-bit words
+                    words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
+                    found.add(socket.inet_ntop(socket.AF_INET6, words))
+    return found
+
+
+def test_app_listens_on_loopback_only_by_default(server):
+    """`ftzsim app` without --host serves this machine only: every listening socket on its
+    port is bound to 127.0.0.1 (or ::1), none to 0.0.0.0 or an external interface."""
+    port = int(server.rsplit(":", 1)[1].strip("/"))
+    addrs = listening_addresses(port)
+    assert addrs and addrs <= {"127.0.0.1", "::1"}, addrs
