@@ -157,6 +157,7 @@ def run_cmd(
         summaries.append({"replicate": r, "seed": s, **model.summary()})
     wall = time.perf_counter() - t0
     cfg = model.config
+    cfg_dict = cfg.to_dict()
     national, zones, ann = (pd.concat(frames[k], ignore_index=True) for k in ("national", "zones", "annual"))
     manifest = {
         "kind": "ftzsim.run",
@@ -171,7 +172,7 @@ def run_cmd(
         "overrides": overrides,
         "levers": dict(cfg.levers),
         "zone_levers": {z: dict(v) for z, v in cfg.zone_levers.items()},
-        "schedule": cfg.to_dict()["schedule"],
+        **{k: cfg_dict[k] for k in ("schedule", "network", "constants")},
         "uncertainties": dict(cfg.uncertainties),
         "calibrated": cfg.calibration is not None,
         "summary": summaries if replicates > 1 else summaries[0],

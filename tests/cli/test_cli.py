@@ -37,6 +37,7 @@ def test_run_end_to_end(tmp_path):
     man = json.loads((out / "manifest.json").read_text())
     assert man["seed"] == 4 and man["levers"]["data_openness"] == 0.5
     assert man["zone_levers"]["Shanghai"]["single_window"] == 1
+    assert man["network"]["k_nearest"] >= 1 and man["constants"]  # everything that defines the run
     assert len(man["scenario_sha256"]) == 64 and man["packages"]["mesa"].startswith("3.")
     assert str(tmp_path) not in (out / "manifest.json").read_text()  # no absolute paths
     assert (out / "figures" / "national.png").stat().st_size > 10_000
