@@ -64,3 +64,29 @@ def set_path(doc, path, value):
     for p in path[:-1]:
         cur = cur[p]
     cur[path[-1]] = value
+
+
+def loads_or_is_refused(load, path) -> bool:
+    """``load(path)`` succeeds (True), or raises a ScenarioError that names the file and
+    gives a non-empty message for each field path (False); any other exception fails."""
+    from ftzsim.scenario import ScenarioError
+
+    try:
+        load(path)
+        return True
+    except ScenarioError as exc:
+        assert str(path) in str(exc)
+        assert exc.problems and all(isinstance(p, str) and isinstance(m, str) and m for p, m in exc.problems)
+        return False
+
+
+#: Encodings a TOML file (UTF-8 only) might wrongly arrive in.
+WRONG_ENCODINGS = st.sampled_from(["utf-16", "utf-32", "latin-1", "cp1252", "gb18030"])
+
+
+def encoded(text: str, encoding: str) -> bytes | None:
+    """``text`` in ``encoding``, or None where the encoding cannot represent it."""
+    try:
+        return text.encode(encoding)
+    except UnicodeEncodeError:
+        return None
