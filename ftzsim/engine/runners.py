@@ -73,6 +73,7 @@ def _call(fn: Callable, params: dict, seed: int, timeout: float | None) -> dict:
 
 
 def _call_in_thread(fn: Callable, params: dict, seed: int, timeout: float) -> dict:
+    """The watchdog version of :func:`_call`, for runs in a thread other than the main one."""
     import ctypes
     import threading
 
@@ -177,8 +178,8 @@ def run_tasks(
         except OSError as exc:
             where = Path(exc.filename).parent if exc.filename else store.root
             raise StoreWriteError(
-                exc.errno, f"cannot write results to {where}: {exc.strerror or exc}. The sweep stopped; the "
-                f"{counts['done'] + counts['failed']} runs recorded before are whole and readable in {store.root}. "
+                exc.errno, f"cannot write results to {where}: {exc.strerror or exc}. The sweep stopped; every "
+                f"chunk written before is whole and readable in {store.root}. "
                 "Free space or fix permissions, then run the same command with --resume"
             ) from exc
         counts["done"] += len(ok)
