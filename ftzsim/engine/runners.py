@@ -241,16 +241,34 @@ def _run_local(fn, batches, workers, finished, timeout=None, max_restarts: int =
             time.sleep(0.5)
 
 
+#: Dask settings for the LocalCluster ftzsim starts. The worker's statistical profiler
+#: samples the running task's stack every 10 ms and the event loop ticks every 20 ms; both
+#: take the GIL from the run. Without them a run costs about 3-5% less (benchmarks/bench_dask.py,
+#: interleaved measurements). For a cluster you start yourself, set the same through
+#: DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False and DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL=500ms.
+WORKER_CONFIG = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "500ms"}
+
+
+def local_cluster(workers: int):
+    """A Dask LocalCluster of ``workers`` single-threaded worker processes, set up for
+    batches of model runs (:data:`WORKER_CONFIG`). Close it when done."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set(WORKER_CONFIG):
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+
+
 def _run_dask(fn, batches, workers, scheduler, finished, timeout=None) -> None:
     """Dask distributed: an existing cluster (``scheduler`` address) or a LocalCluster of
     ``workers`` single-threaded worker processes. Dask re-runs the tasks of a lost worker."""
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import Client, as_completed
 
     cluster = None
     if scheduler:
         client = Client(scheduler, timeout="30s")
     else:
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        cluster = local_cluster(workers)
         client = Client(cluster)
     try:
         client.run(_worker_init)
