@@ -243,8 +243,8 @@ def _run_local(fn, batches, workers, finished, timeout=None, max_restarts: int =
 
 #: Dask settings for the LocalCluster ftzsim starts. The worker's statistical profiler
 #: samples the running task's stack every 10 ms and the event loop ticks every 20 ms; both
-#: take the GIL from the run. Without them a run costs about 3-5% less (benchmarks/bench_dask.py,
-#: interleaved measurements). For a cluster you start yourself, set the same through
+#: take the GIL from the run. Without them a run cost 2-3% less (benchmarks/bench_dask.py,
+#: interleaved A/B at 80,000 firms; docs/performance.md). For a cluster you start yourself, set the same through
 #: DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False and DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL=500ms.
 WORKER_CONFIG = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "500ms"}
 
