@@ -265,7 +265,9 @@ def app_cmd(
 
     app_file = Path(ftzsim.__file__).with_name("app.py")
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
-    cmd = [sys.executable, "-m", "solara", "run", str(app_file), "--host", host, "--port", str(port)]
+    # production mode: no file watcher or auto-reload (a user runs the app, not develops it; the
+    # watcher also fails where inotify instances run out, as on busy CI machines)
+    cmd = [sys.executable, "-m", "solara", "run", str(app_file), "--host", host, "--port", str(port), "--production"]
     cmd += [] if open_browser else ["--no-open"]
     raise typer.Exit(subprocess.call(cmd, env=env))
 
