@@ -306,12 +306,30 @@ def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
     return list(getattr(cur, "model_fields", {}))
 
 
+_UNION_TAGS = ("float", "int", "constrained-float", "constrained-int")
+
+
+def _clean_loc(e: dict) -> tuple:
+    """The user's field path of a pydantic error, without pydantic's own tags.
+
+    Pydantic puts validator names (``function-...``) and, for a union, the member it tried
+    (``float``, ``int``) into ``loc``. Those tags never name the last element of an
+    ``extra_forbidden`` error: there the last element is the user's unknown key, which may
+    well be spelled ``float`` and must be kept (a hypothesis test found exactly that).
+    """
+    raw = tuple(e["loc"])
+    keep_last = e["type"] == "extra_forbidden" and raw
+    inner = raw[:-1] if keep_last else raw
+    loc = tuple(
+        x for x in inner if not (isinstance(x, str) and (x.startswith("function-") or x in _UNION_TAGS))
+    )
+    return (*loc, raw[-1]) if keep_last else loc
+
+
 def _pydantic_problems(err: ValidationError) -> list[tuple[str, str]]:
     out = []
     for e in err.errors():
-        loc = tuple(x for x in e["loc"] if not (isinstance(x, str) and x.startswith("function-")))
-        # pydantic reports union members separately ("float", "int"): strip those tags
-        loc = tuple(x for x in loc if x not in ("float", "int", "constrained-float", "constrained-int"))
+        loc = _clean_loc(e)
         path, typ, given = _fmt_loc(loc), e["type"], e.get("input")
         if typ == "extra_forbidden":
             allowed = _allowed_keys(_File, loc)
