@@ -222,7 +222,7 @@ def calibrate_cmd(
     from ftzsim.io import atomic_output_dir, check_out_dir, write_json, write_parquet
     from ftzsim.scenario import bundled_scenarios, load_scenario
 
-    check_out_dir(out, overwrite)
+    check_out_dir(out, overwrite, "ftzsim.calibration")
     path = bundled_scenarios().get(scenario, Path(scenario))
     load_scenario(path)  # validate before the long fit
     typer.echo(f"calibrating {path.name}: {replicates} replicates ...", err=True)
@@ -230,13 +230,14 @@ def calibrate_cmd(
     command = f"ftzsim calibrate {scenario} --out {out.name} --replicates {replicates} --master-seed {master_seed}"
     if n_firms is not None:
         command += f" --n-firms {n_firms}"
-    with atomic_output_dir(out, overwrite) as tmp:
+    with atomic_output_dir(out, overwrite, "ftzsim.calibration") as tmp:
         write_parquet(res.table, tmp / "fit.parquet")
         res.table.to_csv(tmp / "fit.csv", index=False)
         fit_figure(res.table, tmp / "fit.png")
-        write_json({"fitted": res.fitted, "seeds": res.seeds, "master_seed": master_seed, "replicates": replicates,
-                    "n_firms": res.n_firms, "cost": res.cost, "evaluations": res.evaluations,
-                    "command": command}, tmp / "fit.json")  # fmt: skip
+        write_json({"kind": "ftzsim.calibration", "fitted": res.fitted, "seeds": res.seeds,
+                    "master_seed": master_seed, "replicates": replicates, "n_firms": res.n_firms,
+                    "cost": res.cost, "evaluations": res.evaluations, "command": command},
+                   tmp / "fit.json")  # fmt: skip
     if write:
         write_calibration_block(path, res, command)
     t = res.table

@@ -39,6 +39,7 @@ def _publish(path: str | Path, directory: bool = False) -> None:
 __all__ = [
     "UserError",
     "atomic_output_dir",
+    "check_out_dir",
     "git_revision",
     "provenance",
     "write_json",
@@ -97,13 +98,47 @@ def _json_default(o: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(o).__name__}")
 
 
-def check_out_dir(out: str | Path, overwrite: bool) -> Path:
-    """Refuse an existing non-empty output directory unless ``overwrite``; refuse a file."""
+#: The file in each kind of ftzsim output directory that says what wrote it (its "kind").
+_MARKERS = {"ftzsim.run": "manifest.json", "ftzsim.sweep": "manifest.json", "ftzsim.calibration": "fit.json"}
+
+
+def output_kind(directory: Path) -> str | None:
+    """The ``kind`` recorded by ftzsim in ``directory`` (``ftzsim.run``, ``ftzsim.sweep``,
+    ``ftzsim.calibration``), or None when ftzsim did not write it."""
+    for marker in dict.fromkeys(_MARKERS.values()):
+        try:
+            kind = json.loads((directory / marker).read_text(encoding="utf-8")).get("kind")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(kind, str) and kind in _MARKERS:
+            return kind
+    return None
+
+
+def check_out_dir(out: str | Path, overwrite: bool, kind: str = "ftzsim.run") -> Path:
+    """Check that ``out`` can receive an output of ``kind``; refuse anything that would lose data.
+
+    A non-empty directory is replaced only with ``overwrite`` and only when it holds an output
+    of the same kind that ftzsim wrote (its manifest says so): ``--overwrite`` must never
+    delete a sweep's results, a user's folder or the working directory by a slip of ``--out``.
+    """
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {out}: exists and is not a directory")
-    if out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise UserError(f"--out {out}: directory exists and is not empty; pass --overwrite to replace it")
+    here = Path.cwd().resolve()
+    if out.is_dir() and (out.resolve() == here or out.resolve() in here.parents):
+        # an output directory is assembled aside and renamed into place: never the one we stand in
+        raise UserError(f"--out {out}: is the working directory or contains it; choose another --out")
+    if out.is_dir() and any(out.iterdir()):
+        if not overwrite:
+            raise UserError(f"--out {out}: directory exists and is not empty; pass --overwrite to replace it")
+        found = output_kind(out)
+        if found != kind:
+            what = f"it holds an {found} output" if found else f"it holds no {_MARKERS[kind]} written by ftzsim"
+            raise UserError(
+                f"--out {out}: --overwrite replaces only an earlier {kind} output, and {what}; "
+                "nothing was changed. Choose another --out, or empty it yourself"
+            )
     parent = out.resolve().parent
     if not parent.exists():
         raise UserError(f"--out {out}: parent directory {parent.name!r} does not exist")
@@ -115,13 +150,13 @@ def check_out_dir(out: str | Path, overwrite: bool) -> Path:
 
 
 @contextmanager
-def atomic_output_dir(out: str | Path, overwrite: bool = False) -> Iterator[Path]:
+def atomic_output_dir(out: str | Path, overwrite: bool = False, kind: str = "ftzsim.run") -> Iterator[Path]:
     """Assemble an output directory under a temporary name; move it into place on success.
 
     On any error the temporary directory is removed and an existing ``out`` is left as it
     was, so a half-written result never sits where a complete one is expected.
     """
-    out = check_out_dir(out, overwrite)
+    out = check_out_dir(out, overwrite, kind)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.resolve().parent))
     try:
         yield tmp

@@ -67,11 +67,17 @@ def sweep_function(
         if spec_hash is not None and man.get("experiment_sha256") != spec_hash:
             raise UserError(f"--out {out}: holds a different experiment (hash differs); start a new --out")
     else:
-        check_out_dir(out, overwrite)
+        check_out_dir(out, overwrite, "ftzsim.sweep")
         if overwrite and Path(out).exists():
             import shutil
 
-            shutil.rmtree(out)
+            # empty the earlier sweep's directory (check_out_dir made sure it is one), keeping
+            # the directory itself: ``out`` may be a symlink the user wants to keep
+            for child in Path(out).iterdir():
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
         man = {
             "kind": "ftzsim.sweep",
             "design_method": design.method,

@@ -61,8 +61,14 @@ def test_run_refuses_non_empty_out_unless_overwrite(tmp_path):
     r = ftzsim("run", "classroom", "--out", str(out), "--steps", "2", "--quiet")
     assert r.returncode == 2 and "not empty" in r.stderr and "--overwrite" in r.stderr
     assert (out / "keep.txt").read_text() == "precious"
+    # --overwrite replaces an earlier run only, never a folder ftzsim did not write
     r = ftzsim("run", "classroom", "--out", str(out), "--steps", "2", "--quiet", "--overwrite")
-    assert r.returncode == 0 and not (out / "keep.txt").exists()
+    assert r.returncode == 2 and "no manifest.json written by ftzsim" in r.stderr
+    assert (out / "keep.txt").read_text() == "precious"
+    (out / "keep.txt").unlink()
+    assert ftzsim("run", "classroom", "--out", str(out), "--steps", "3", "--quiet").returncode == 0
+    r = ftzsim("run", "classroom", "--out", str(out), "--steps", "2", "--quiet", "--overwrite")
+    assert r.returncode == 0
     assert len(pd.read_parquet(out / "national.parquet")) == 2
 
 
