@@ -178,9 +178,10 @@ def run_tasks(
         except OSError as exc:
             where = Path(exc.filename).parent if exc.filename else store.root
             raise StoreWriteError(
-                exc.errno, f"cannot write results to {where}: {exc.strerror or exc}. The sweep stopped; every "
+                exc.errno,
+                f"cannot write results to {where}: {exc.strerror or exc}. The sweep stopped; every "
                 f"chunk written before is whole and readable in {store.root}. "
-                "Free space or fix permissions, then run the same command with --resume"
+                "Free space or fix permissions, then run the same command with --resume",
             ) from exc
         counts["done"] += len(ok)
         counts["failed"] += len(failed)

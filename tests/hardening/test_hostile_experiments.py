@@ -145,7 +145,7 @@ def test_designs_that_would_exhaust_memory_are_refused_up_front(tmp_path, capsys
     f, tmp = write(tmp_path, text)
     with pytest.raises(ScenarioError) as info:
         load_experiment(f)
-    (path, msg), = info.value.problems
+    ((path, msg),) = info.value.problems
     assert path == field and "would have" in msg and f"{MAX_DESIGN_ROWS:,}" in msg
     check(f, tmp, capsys, must_fail=True)
 
