@@ -65,7 +65,16 @@ def browser():
 
 
 def images(browser) -> list[str]:
-    return [i.get_attribute("src") or "" for i in browser.find_elements("css selector", "img")]
+    """The page's image sources; the page re-renders while plots update, so an element can go
+    stale between finding and reading it: read again then."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    for _ in range(20):
+        try:
+            return [i.get_attribute("src") or "" for i in browser.find_elements("css selector", "img")]
+        except StaleElementReferenceException:
+            time.sleep(0.25)
+    return []
 
 
 def wait_for(cond, timeout=60):
@@ -80,9 +89,17 @@ def wait_for(cond, timeout=60):
 
 def test_app_shows_network_and_plots_and_steps(server, browser):
     def button(label):  # found afresh each time: the page re-renders after changes
-        found = [b for b in browser.find_elements("tag name", "button") if b.text.strip().upper() == label]
-        assert found, [b.text for b in browser.find_elements("tag name", "button")]
-        return found[0]
+        from selenium.common.exceptions import StaleElementReferenceException
+
+        for _ in range(20):
+            try:
+                found = [b for b in browser.find_elements("tag name", "button") if b.text.strip().upper() == label]
+                if found:
+                    return found[0]
+            except StaleElementReferenceException:
+                pass
+            time.sleep(0.25)
+        raise AssertionError(f"no {label} button")
 
     from ftzsim.app import SLIDERS
 
