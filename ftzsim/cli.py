@@ -118,7 +118,7 @@ def run_cmd(
         list[str] | None,
         typer.Option("--set", help="lever=value, uncertainty=value or zone.NAME.lever=value; repeatable"),
     ] = None,
-    overwrite: Annotated[bool, typer.Option(help="replace a non-empty --out")] = False,
+    overwrite: Annotated[bool, typer.Option(help="replace an earlier run in --out (nothing else)")] = False,
     figures: Annotated[bool, typer.Option(help="also draw the run's figures (PNG and PDF)")] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bar or summary")] = False,
 ) -> None:
@@ -215,7 +215,7 @@ def calibrate_cmd(
         int | None, typer.Option(min=100, max=2_000_000, help="firm agents (default: scenario's)")
     ] = None,
     write: Annotated[bool, typer.Option(help="write the fit into the scenario file's [calibration] table")] = True,
-    overwrite: Annotated[bool, typer.Option(help="replace a non-empty --out")] = False,
+    overwrite: Annotated[bool, typer.Option(help="replace an earlier fit in --out (nothing else)")] = False,
 ) -> None:
     """Fit the scenario's growth and level parameters to the 2021-2022 data (docs/calibration.md)."""
     from ftzsim.calibration import calibrate, fit_figure, write_calibration_block

@@ -320,9 +320,7 @@ def _clean_loc(e: dict) -> tuple:
     raw = tuple(e["loc"])
     keep_last = e["type"] == "extra_forbidden" and raw
     inner = raw[:-1] if keep_last else raw
-    loc = tuple(
-        x for x in inner if not (isinstance(x, str) and (x.startswith("function-") or x in _UNION_TAGS))
-    )
+    loc = tuple(x for x in inner if not (isinstance(x, str) and (x.startswith("function-") or x in _UNION_TAGS)))
     return (*loc, raw[-1]) if keep_last else loc
 
 

@@ -23,7 +23,7 @@ def sweep_cmd(
     scheduler: Annotated[str | None, typer.Option(help="address of a running Dask scheduler, tcp://HOST:PORT")] = None,
     resume: Annotated[bool, typer.Option(help="complete an interrupted sweep in --out")] = False,
     retry_failed: Annotated[bool, typer.Option(help="re-run only the runs recorded as failed")] = False,
-    overwrite: Annotated[bool, typer.Option(help="replace a non-empty --out")] = False,
+    overwrite: Annotated[bool, typer.Option(help="replace an earlier sweep in --out (nothing else)")] = False,
     chunk_size: Annotated[int | None, typer.Option(min=1, max=10_000, help="runs per task")] = None,
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
 ) -> None:
