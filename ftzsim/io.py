@@ -14,6 +14,7 @@ import os
 import platform
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,6 +42,7 @@ __all__ = [
     "atomic_output_dir",
     "check_out_dir",
     "git_revision",
+    "portable_text",
     "provenance",
     "write_json",
     "write_parquet",
@@ -171,6 +173,35 @@ def atomic_output_dir(out: str | Path, overwrite: bool = False, kind: str = "ftz
     os.replace(tmp, out)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _machine_roots() -> list[tuple[str, str]]:
+    """Absolute folders of this machine that tracebacks and messages name, longest first,
+    each with the placeholder that stands for it in stored results."""
+    import site
+    import sysconfig
+
+    roots = {str(Path(__file__).resolve().parents[1]): "<ftzsim>"}
+    for p in {*site.getsitepackages(), site.getusersitepackages(), *sysconfig.get_paths().values()}:
+        roots.setdefault(str(p), "<python>")
+    for p in (sys.prefix, sys.base_prefix, sys.exec_prefix):
+        roots.setdefault(str(p), "<python>")
+    roots.setdefault(str(Path.cwd()), ".")
+    roots.setdefault(str(Path.home()), "~")
+    roots.setdefault(tempfile.gettempdir(), "<tmp>")
+    return sorted(((k, v) for k, v in roots.items() if len(k) > 1), key=lambda kv: -len(kv[0]))
+
+
+def portable_text(text: str) -> str:
+    """``text`` (a traceback, an error message) with this machine's folders replaced by
+    placeholders (``<ftzsim>``, ``<python>``, ``.``, ``~``, ``<tmp>``).
+
+    Stored results travel (a cluster's output copied to a laptop, a supplement to a paper);
+    they must not carry the machine's user name and folder layout (issue 7).
+    """
+    for root, placeholder in _machine_roots():
+        text = text.replace(root, placeholder)
+    return text
 
 
 def git_revision() -> str | None:

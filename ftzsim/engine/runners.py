@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ftzsim.engine.store import RunStore
+from ftzsim.io import portable_text
 
 __all__ = ["RunTimeout", "StoreWriteError", "Task", "plan_tasks", "run_batch", "run_tasks"]
 
@@ -111,8 +112,8 @@ def run_batch(fn: Callable, batch: list[Task], timeout: float | None = None) -> 
         except Exception as exc:
             failed.append({
                 "row_id": row_id, "replicate": rep, "seed": seed, "params": repr(params),
-                "error": type(exc).__name__, "message": str(exc)[:2000],
-                "traceback": traceback.format_exc()[-8000:],
+                "error": type(exc).__name__, "message": portable_text(str(exc))[:2000],
+                "traceback": portable_text(traceback.format_exc())[-8000:],
             })  # fmt: skip
             continue
         ts = out.pop("_series", None)
