@@ -159,6 +159,8 @@ def atomic_output_dir(out: str | Path, overwrite: bool = False, kind: str = "ftz
     was, so a half-written result never sits where a complete one is expected.
     """
     out = check_out_dir(out, overwrite, kind)
+    if out.is_symlink():  # replace what the link points to and keep the user's link
+        out = out.resolve()
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.resolve().parent))
     try:
         yield tmp

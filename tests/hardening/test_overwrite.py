@@ -62,6 +62,15 @@ def test_overwrite_replaces_an_earlier_run(tmp_path, capsys):
     assert len(pd.read_parquet(out / "national.parquet")) == 2
 
 
+def test_run_overwrite_through_a_symlink_replaces_its_target_and_keeps_the_link(tmp_path):
+    real, link = tmp_path / "real", tmp_path / "link"
+    assert main(["run", "classroom", "--out", str(real), "--quiet", "--steps", "3"]) == 0
+    link.symlink_to(real, target_is_directory=True)
+    assert main(["run", "classroom", "--out", str(link), "--overwrite", *RUN]) == 0
+    assert link.is_symlink() and len(pd.read_parquet(real / "national.parquet")) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "real"]  # nothing left aside
+
+
 def test_run_overwrite_refuses_a_sweep_and_sweep_overwrite_refuses_a_run(tmp_path, capsys):
     sw, run = tmp_path / "sweep", tmp_path / "run"
     assert small_sweep(tmp_path, sw) == 0
