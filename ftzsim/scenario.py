@@ -315,13 +315,19 @@ def _clean_loc(e: dict) -> tuple:
     Pydantic puts validator names (``function-...``) and, for a union, the member it tried
     (``float``, ``int``) into ``loc``. Those tags never name the last element of an
     ``extra_forbidden`` error: there the last element is the user's unknown key, which may
-    well be spelled ``float`` and must be kept (a hypothesis test found exactly that).
+    well be spelled ``float`` and must be kept (a hypothesis test found exactly that); nor
+    the second element under ``zone``, which is a zone's name.
     """
     raw = tuple(e["loc"])
-    keep_last = e["type"] == "extra_forbidden" and raw
-    inner = raw[:-1] if keep_last else raw
-    loc = tuple(x for x in inner if not (isinstance(x, str) and (x.startswith("function-") or x in _UNION_TAGS)))
-    return (*loc, raw[-1]) if keep_last else loc
+    # user-chosen keys: the unknown key of an extra_forbidden error, and a zone's name
+    user = {len(raw) - 1} if e["type"] == "extra_forbidden" else set()
+    if raw[:1] == ("zone",):
+        user.add(1)
+    return tuple(
+        x
+        for i, x in enumerate(raw)
+        if i in user or not (isinstance(x, str) and (x.startswith("function-") or x in _UNION_TAGS))
+    )
 
 
 def _pydantic_problems(err: ValidationError) -> list[tuple[str, str]]:

@@ -212,3 +212,10 @@ def test_unknown_keys_spelled_like_pydantic_tags(write_scenario, table, key):
     path, msg = info.value.problems[0]
     assert path == ".".join((*table, key))
     assert msg.startswith("unknown key")
+
+
+def test_zone_named_like_a_pydantic_tag_keeps_its_name_in_the_error(write_scenario):
+    f = write_scenario(BASE_TEXT + "\n[zone.float]\nsingle_windw = 1\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(f)
+    assert info.value.problems[0][0] == "zone.float.single_windw"
