@@ -64,17 +64,27 @@ def browser():
     drv.quit()
 
 
-def images(browser) -> list[str]:
-    """The page's image sources; the page re-renders while plots update, so an element can go
-    stale between finding and reading it: read again then."""
+def fresh(read, tries: int = 20):
+    """``read()`` again while the page re-renders (plots update, Reset rebuilds the controls):
+    an element can go stale between finding and reading it, which is not a failure of the app.
+    Returns the first truthy result, or the last result."""
     from selenium.common.exceptions import StaleElementReferenceException
 
-    for _ in range(20):
+    got = None
+    for _ in range(tries):
         try:
-            return [i.get_attribute("src") or "" for i in browser.find_elements("css selector", "img")]
+            got = read()
+            if got:
+                return got
         except StaleElementReferenceException:
-            time.sleep(0.25)
-    return []
+            pass
+        time.sleep(0.25)
+    return got
+
+
+def images(browser) -> list[str]:
+    """The page's image sources."""
+    return fresh(lambda: [i.get_attribute("src") or "" for i in browser.find_elements("css selector", "img")]) or []
 
 
 def wait_for(cond, timeout=60):
@@ -89,17 +99,11 @@ def wait_for(cond, timeout=60):
 
 def test_app_shows_network_and_plots_and_steps(server, browser):
     def button(label):  # found afresh each time: the page re-renders after changes
-        from selenium.common.exceptions import StaleElementReferenceException
-
-        for _ in range(20):
-            try:
-                found = [b for b in browser.find_elements("tag name", "button") if b.text.strip().upper() == label]
-                if found:
-                    return found[0]
-            except StaleElementReferenceException:
-                pass
-            time.sleep(0.25)
-        raise AssertionError(f"no {label} button")
+        found = fresh(
+            lambda: [b for b in browser.find_elements("tag name", "button") if b.text.strip().upper() == label]
+        )
+        assert found, f"no {label} button"
+        return found[0]
 
     from ftzsim.app import SLIDERS
 

@@ -198,14 +198,8 @@ def test_unknown_keys_spelled_like_pydantic_tags(write_scenario, table, key):
     user's unknown key spelled like one must still be named, with its table (found by
     hypothesis in CI: ``float = 0`` at the top level crashed the error formatter)."""
     lines = BASE_TEXT.splitlines()
-    if table:
-        at = lines.index(f"[{table[0]}]") if f"[{table[0]}]" in lines else None
-        if at is None:
-            lines += [f"[{table[0]}]"]
-            at = len(lines) - 1
-        lines.insert(at + 1, f'"{key}" = 0')
-    else:
-        lines.insert(0, f'"{key}" = 0')
+    at = lines.index(f"[{table[0]}]") + 1 if table else 0  # every table named is in classroom.toml
+    lines.insert(at, f'"{key}" = 0')
     f = write_scenario("\n".join(lines) + "\n")
     with pytest.raises(ScenarioError) as info:
         load_scenario(f)
