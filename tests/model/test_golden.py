@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from ftzsim import FTZModel
-from ftzsim.model.outcomes import NATIONAL_OUTCOMES, ZONE_OUTCOMES
+from ftzsim.outcomes import NATIONAL_OUTCOMES, ZONE_OUTCOMES
 
 GOLDEN = Path(__file__).with_name("golden")
 CASES = {
