@@ -102,6 +102,8 @@ class RefFirm(Agent):
         acc[z, 7] += w * inc
         acc[z, 8] += w * data_exporter
         if is_ds:
+            acc[z, 12] += w * inc
+            acc[z, 13] += w * data_exporter
             acc[z, 9] += w * (self.approval == PENDING)
             acc[z, 10] += w * self.size * math.exp(inp.boost * d)
 
@@ -121,14 +123,14 @@ class _PerAgentPopulation:
         m.ref_agents.do("step")
         return m.ref_acc
 
-    def process_queues(self, capacity, t):
+    def process_queues(self, capacity, t, min_wait=0):
         # the queue reads approval states: sync the agents' states into the arrays and back
         a = self.arrays
         agents = self.model.ref_agents
         for f in agents:
             a.approval[f.i] = f.approval
             a.applied_step[f.i] = f.applied
-        out = a.process_queues(capacity, t)
+        out = a.process_queues(capacity, t, min_wait)
         for f in agents:
             f.approval = int(a.approval[f.i])
         return out
@@ -188,7 +190,8 @@ def numpy_quarter(f, inp, u, t) -> np.ndarray:
     for col, vals in ((0, w * flow * f.is_ds), (1, w * flow * (f.sector == 1)), (2, w * flow * (f.sector == 0)),
                       (3, w), (4, w * adopted), (5, w * d), (6, w * exporting), (7, w * incident),
                       (8, w * data_exporter), (9, w * (f.is_ds & (approval == PENDING))),
-                      (10, w * f.size * np.exp(inp.boost * d) * f.is_ds)):  # fmt: skip
+                      (10, w * f.size * np.exp(inp.boost * d) * f.is_ds), (12, w * incident * f.is_ds),
+                      (13, w * data_exporter * f.is_ds)):  # fmt: skip
         acc[:, col] = np.bincount(z, weights=vals, minlength=nz)
     acc[:, 11] = np.bincount(z[green], minlength=nz)
     return acc

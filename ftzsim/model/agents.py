@@ -17,8 +17,8 @@ from mesa import Agent
 from mesa.discrete_space import FixedAgent
 
 from ftzsim import reference
-from ftzsim.levers import BLOCS, ZONE_LEVERS
-from ftzsim.reference import SECTORS
+from ftzsim.levers import ZONE_LEVERS
+from ftzsim.reference import BLOCS, SECTORS
 
 if TYPE_CHECKING:  # pragma: no cover
     from ftzsim.model.model import FTZModel

@@ -34,6 +34,8 @@ ACC = (
     "pending",  # weighted pending applications
     "ds_activity",  # weighted services activity (imports driver)
     "green",  # applications approved through the green channel (agents)
+    "ds_incidents",  # weighted incidents of services firms (what data-export regulators watch)
+    "ds_data_exporters",  # weighted services firms exporting data with approval
 )
 _A = {n: i for i, n in enumerate(ACC)}
 NONE, PENDING, APPROVED = 0, 1, 2
@@ -135,5 +137,7 @@ def firm_quarter(
         acc[z, 7] += w * inc
         acc[z, 8] += w * data_exporter
         if is_ds:
+            acc[z, 12] += w * inc
+            acc[z, 13] += w * data_exporter
             acc[z, 9] += w * (approval[i] == PENDING)
             acc[z, 10] += w * size[i] * math.exp(boost * d)

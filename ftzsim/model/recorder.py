@@ -67,7 +67,11 @@ class Recorder:
         Z = zp.n
         a = {name: acc[:, j] for j, name in enumerate(ACC)}
         ds_x, ec_x, gd_x = a["ds_exports"], a["ecommerce_exports"], a["goods_exports"]
-        w_all, incidents, data_exp = a["weight"], a["incidents"], a["data_exporters"]
+        w_all, incidents = a["weight"], a["incidents"]
+        # regulators watch the data exports they assess: services firms' (004); e-commerce
+        # incidents count in ``incidents`` but do not move the ratchet, so a lever that changes
+        # the number of e-commerce exporters cannot loosen data regulation by diluting the rate
+        ds_inc, data_exp = a["ds_incidents"], a["ds_data_exporters"]
         openness = zp.openness_effective()
         r_imp = zp.import_restrictiveness(openness)
         activity = a["ds_activity"] * zp.prod_index
@@ -78,12 +82,13 @@ class Recorder:
             * np.exp(-p["dstri_semi_elasticity"] * (r_imp - zp.r_import0))
             * act_ratio
         )
+        ec_m = zp.ecommerce_imports(t)
         adopt = np.divide(a["adopted"], w_all, out=np.zeros(Z), where=w_all > 0)
         zp.adopted_share = adopt
         expo = np.divide(a["exporting"], w_all, out=np.zeros(Z), where=w_all > 0)
-        zp.incident_rate = np.divide(1000 * incidents, data_exp, out=np.zeros(Z), where=data_exp > 0)
+        zp.incident_rate = np.divide(1000 * ds_inc, data_exp, out=np.zeros(Z), where=data_exp > 0)
         tot_de = data_exp.sum()
-        zp.national_incident_rate = 1000 * incidents.sum() / tot_de if tot_de > 0 else 0.0
+        zp.national_incident_rate = 1000 * ds_inc.sum() / tot_de if tot_de > 0 else 0.0
         pending = a["pending"]
         digital = (ds_x + ec_x) / np.maximum(self.real_firms, 1e-9)
         zp.performance = np.log(digital + 1e-12)
@@ -92,6 +97,7 @@ class Recorder:
             "ds_exports": ds_x,
             "ds_imports": ds_m,
             "ecommerce_exports": ec_x,
+            "ecommerce_imports": ec_m,
             "goods_exports": gd_x,
             "adoption_rate": adopt,
             "exporter_share": expo,
@@ -118,6 +124,7 @@ class Recorder:
             "ds_imports": ds_m.sum(),
             "ds_total": total,
             "ecommerce_exports": ec_x.sum(),
+            "ecommerce_imports": ec_m.sum(),
             "goods_exports": gd_x.sum(),
             "adoption_rate": a["adopted"].sum() / w_sum if w_sum > 0 else 0.0,
             "digital_level": a["digital"].sum() / w_sum if w_sum > 0 else 0.0,
