@@ -44,8 +44,9 @@ class FTZModel(mesa.Model):
         Bundled scenario name, path to a scenario TOML file, or a loaded scenario.
     rng : int, numpy.random.Generator or None
         Seed of the model's generator (Mesa 3 convention). Every random draw in the model
-        comes from ``model.rng`` through three child streams (initialisation, zones,
-        firms), so changing a policy does not shift the firms' draws (common random numbers).
+        comes from ``model.rng`` through four child streams (initialisation, zones, firms,
+        incident counts), so changing a policy does not shift the firms' draws (common random
+        numbers).
     build_firm_agents : bool, default True
         Offer one Mesa ``FirmAgent`` per firm slot. The objects are created on first access
         (``model.firm_agents``, ``model.agents``, ``model.agents_by_type``), so a run that
@@ -99,7 +100,7 @@ class FTZModel(mesa.Model):
         self.debug = debug
         self.params: dict[str, float] = cfg.params()
         self.constants = cfg.constants
-        self.rng_init, self.rng_zones, self.rng_firms = self.rng.spawn(3)
+        self.rng_init, self.rng_zones, self.rng_firms, self.rng_risk = self.rng.spawn(4)
         self.quarters = cfg.quarters
         self._build_zones(cfg)
         self.zones.set_policy(status_quo.levers, self._targets(status_quo), neutral=False)
@@ -266,8 +267,8 @@ class FTZModel(mesa.Model):
         acc = self.firms.step(inp, self.rng_firms, t)
         zp.approved_now += acc[:, ACC.index("green")]
         zp.grow_productivity()
-        # 5. collect
-        self.recorder.record(t, acc)
+        # 5. collect (real-firm incident counts use their own stream: two uniforms per zone)
+        self.recorder.record(t, acc, self.rng_risk.random((self.zones.n, 2)))
         self.datacollector.collect(self)
         if self.debug:
             self.check_invariants()

@@ -17,6 +17,7 @@ import numpy as np
 
 from ftzsim.levers import ZONE_LEVERS
 from ftzsim.model.kernel import ACC
+from ftzsim.model.zones import poisson_quantile
 from ftzsim.outcomes import NATIONAL_OUTCOMES, REGIONS, ZONE_OUTCOMES, annual
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -58,20 +59,30 @@ class Recorder:
         self.real_firms = np.ones(Z)
         self._region_names = [zones.info[i].region for i in range(Z)]
 
-    def record(self, t: int, acc: np.ndarray) -> None:
+    def record(self, t: int, acc: np.ndarray, u_risk: np.ndarray) -> None:
         """Turn the firm kernel's zone totals (``acc``, zones x :data:`ACC`) and the zones'
         state into quarter ``t``'s outcomes; also update the zone state that next quarter's
-        rules read (incident rates, performance, adopted shares)."""
+        rules read (incident rates, performance, adopted shares).
+
+        Incidents are counted among the real firms the agents stand for: given the agents'
+        incident probabilities, a zone's real incidents are Poisson with mean ``Σ weight x
+        probability`` (drawn with ``u_risk``, two uniforms per zone). Counting an agent's own
+        draw ``weight`` times would give the rate a variance that grows as agents get fewer
+        and heavier, so the regulators' ratchet — a threshold on that rate — would tighten
+        more often with fewer agents (issue 17)."""
         zp = self.zone_pop
         p = zp.params
         Z = zp.n
         a = {name: acc[:, j] for j, name in enumerate(ACC)}
         ds_x, ec_x, gd_x = a["ds_exports"], a["ecommerce_exports"], a["goods_exports"]
-        w_all, incidents = a["weight"], a["incidents"]
+        w_all = a["weight"]
         # regulators watch the data exports they assess: services firms' (004); e-commerce
         # incidents count in ``incidents`` but do not move the ratchet, so a lever that changes
         # the number of e-commerce exporters cannot loosen data regulation by diluting the rate
-        ds_inc, data_exp = a["ds_incidents"], a["ds_data_exporters"]
+        ds_mean = a["ds_incident_mean"]
+        ds_inc = poisson_quantile(u_risk[:, 0], ds_mean)
+        incidents = ds_inc + poisson_quantile(u_risk[:, 1], np.maximum(a["incident_mean"] - ds_mean, 0.0))
+        data_exp = a["ds_data_exporters"]
         openness = zp.openness_effective()
         r_imp = zp.import_restrictiveness(openness)
         activity = a["ds_activity"] * zp.prod_index

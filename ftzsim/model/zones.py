@@ -43,6 +43,7 @@ __all__ = [
     "STEP_SIZE",
     "ZonePopulation",
     "adoption_gain",
+    "poisson_quantile",
 ]
 
 #: A pilot task moves one lever by this much (levers are 0-1; ten steps to full reform).
@@ -65,6 +66,33 @@ def adoption_gain(coverage: np.ndarray, slope: float) -> np.ndarray:
     at the default a median firm in a zone at 50% coverage gains as much as adoption costs it
     (``adoption_cost`` = 1)."""
     return 0.25 + slope * coverage
+
+
+def poisson_quantile(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Inverse CDF of the Poisson distribution: the smallest k with P(K <= k) >= u.
+
+    One uniform per value, so a draw consumes the same random numbers whatever the mean
+    (common random numbers), and a higher mean never gives a lower count for the same ``u``.
+    Means above 500 use the normal approximation (continuity-corrected)."""
+    u = np.asarray(u, dtype=float)
+    lam = np.maximum(np.asarray(lam, dtype=float), 0.0)
+    big = lam > 500.0
+    small = np.where(big, 0.0, lam)
+    k = np.zeros_like(small)
+    pmf = np.exp(-small)
+    cdf = pmf.copy()
+    todo = (cdf < u) & ~big
+    while todo.any():
+        k = np.where(todo, k + 1, k)
+        pmf = np.where(todo, pmf * small / np.maximum(k, 1.0), pmf)
+        cdf = np.where(todo, cdf + pmf, cdf)
+        todo = todo & (cdf < u) & (pmf > 1e-300)
+    if big.any():
+        from statistics import NormalDist
+
+        z = np.array([NormalDist().inv_cdf(min(max(x, 1e-12), 1 - 1e-12)) for x in u[big]])
+        k[big] = np.maximum(0.0, np.floor(lam[big] + np.sqrt(lam[big]) * z + 0.5))
+    return k
 
 
 def _ratchet(allowed, request, rate, tolerance, params):
@@ -172,8 +200,9 @@ class ZonePopulation:
         # this quarter's regulatory and reform activity (reset each quarter)
         self.approved_now = np.zeros(Z)
         self.wait_sum_now = np.zeros(Z)
+        self.capacity_credit = np.zeros(Z)
         self.pilots = self.imitations = self.replications = 0
-        self._uniforms: tuple[int, np.ndarray] | None = None
+        self._uniforms: tuple[int, np.ndarray, np.ndarray] | None = None
 
     # ------------------------------------------------------------------ time
     def period_of(self, step: int) -> tuple[int, int]:
@@ -193,7 +222,8 @@ class ZonePopulation:
         ``ZoneAgent.step()`` uses its own row of the same draw, so stepping zone agents one by
         one gives what the model's batch step gives."""
         if self._uniforms is None or self._uniforms[0] != step:
-            self._uniforms = (step, rng.random((self.n, 2, len(ZONE_LEVERS))))
+            # with the draw, the levels every zone compares with when imitating this quarter
+            self._uniforms = (step, rng.random((self.n, 2, len(ZONE_LEVERS))), self.policy.copy())
         return self._uniforms[1]
 
     # ------------------------------------------------------------------ policy
@@ -253,23 +283,26 @@ class ZonePopulation:
         if count:
             self.mark_reached(act, before, step)
 
+    def set_target(self, z: int, lever: str, value: float, step: int) -> None:
+        """Zone ``z``'s target for ``lever``: it pilots toward it from the next quarter; a
+        target below the implemented level rolls the zone back at once."""
+        l = _L[lever]
+        self.target[z, l] = value
+        if self.policy[z, l] > value:
+            before = self.policy[z].copy()
+            self.policy[z, l] = value
+            self.mark_reached(z, before, step)
+
     def apply_schedule(self, schedule, step: int) -> None:
         """Timed policy changes taking effect at the start of quarter ``step``: a zone lever's
-        target changes (a rollback below the current level takes effect at once); a national
-        lever's value changes."""
+        target changes (:meth:`set_target`); a national lever's value changes."""
         for change in schedule:
             if change.step != step:
                 continue
             for name, value in change.values.items():
                 if name in _L:
                     for zname in change.zones:
-                        z = self.names.index(zname)
-                        l = _L[name]
-                        self.target[z, l] = value
-                        if self.policy[z, l] > value:  # a rollback takes effect at once
-                            before = self.policy[z].copy()
-                            self.policy[z, l] = value
-                            self.mark_reached(z, before, step)
+                        self.set_target(self.names.index(zname), name, value, step)
                 else:
                     self.levers[name] = value
 
@@ -314,8 +347,12 @@ class ZonePopulation:
         gain = 1 + self.params["data_sharing_gain"] * self.province_levels()[idx, _L["gov_data_sharing"]]
         base = self.params["inspection_base"]
         self.inspection[idx] = np.where(act, np.minimum(0.95, base * gain), 0.0)
+        # capacity in applications (agents); the fraction a quarter cannot use carries over, so
+        # the capacity per quarter does not depend on rounding at the number of firm agents
+        exact = self.params["review_capacity"] * self.n_ds_agents[idx] * gain * act + self.capacity_credit[idx]
         capacity = np.zeros(self.n, dtype=np.int64)
-        capacity[idx] = np.floor(self.params["review_capacity"] * self.n_ds_agents[idx] * gain + 0.5) * act
+        capacity[idx] = np.floor(exact + 1e-9)
+        self.capacity_credit[idx] = exact - capacity[idx]
         n, wait = firms.process_queues(capacity, step, int(self.params["review_quarters"]))
         self.approved_now += n
         self.wait_sum_now += wait
@@ -339,8 +376,15 @@ class ZonePopulation:
         """
         p = self.params
         act = self.active[idx][:, None]
-        start = self.policy.copy()
-        pol = start[idx]
+        # the levels at the start of the quarter (taken with the quarter's draw), so zones
+        # stepped one by one compare with the same levels as the batch step
+        if self._uniforms is not None and self._uniforms[0] == step:
+            start = self._uniforms[2]
+            pol = self.policy[idx]
+        else:
+            start = self.policy.copy()
+            pol = start[idx]
+        own_start = pol.copy()
         # 1. piloting toward the zones' targets
         gap = self.target[idx] - pol
         pilot = act & (gap > 1e-12) & (u[:, 0] < p["pilot_rate"] * self.reform_capacity[idx][:, None])
@@ -357,7 +401,7 @@ class ZonePopulation:
         self.policy[idx] = pol
         self.pilots += int(pilot.sum())
         self.imitations += int(imitate.sum())
-        self.mark_reached(idx, start[idx], step)
+        self.mark_reached(idx, own_start, step)
         # 3. infrastructure toward plans: logistic 5G, linear logistics
         rate = 0.25 * self.params["infrastructure_rate"]
         plan5g, cov = pol[:, _L["fiveg_coverage"]], self.coverage[idx]

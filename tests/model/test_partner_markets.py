@@ -68,3 +68,11 @@ def test_aggregate_exports_respond_one_for_one_to_an_aggregate_shifter(k):
 
     ratio = total(rev * k ** (1.0 / m.params["size_tail"])) / total(rev)
     assert ratio == pytest.approx(k, rel=0.03)
+
+
+def test_bloc_weights_are_the_destination_mix_of_the_source_file():
+    """partner_blocs_2022.csv restates offshore_outsourcing_destinations_2022.csv (002)."""
+    src = reference.read_csv("offshore_outsourcing_destinations_2022.csv").set_index("bloc")
+    for bloc in reference.BLOCS:
+        assert SHARES.loc[bloc, "china_value_100m_cny"] == src.loc[bloc, "value_100m_cny"]
+        assert SHARES.loc[bloc, "china_share_pct"] == src.loc[bloc, "share_pct"]
