@@ -212,8 +212,9 @@ def effect_runs(
     """Run every pair of the card through the engine and return one row per pair and replicate.
 
     ``fn(params, seed)`` is any picklable callable returning the ``outcomes``. The runs go
-    into the sweep store at ``out``; a store of the same card (same hash of the settings) is
-    resumed, so an interrupted card finishes where it stopped. A run that fails makes the
+    into the sweep store at ``out``; a store of the same card (same hash of the settings and
+    ``extra``) is resumed, so an interrupted card finishes where it stopped; a store of another
+    card is refused unless ``overwrite``. A run that fails makes the
     card fail (a card with holes would look complete): the error names the failures folder.
 
     Returns
@@ -259,6 +260,9 @@ def effect_runs(
     wide = res.pivot_table(index=["u_row", "lever", "replicate", "seed"], columns="level", values=list(outcomes),
                            aggfunc="first")  # fmt: skip
     out_df = wide.index.to_frame(index=False)
+    order = {name: i for i, name in enumerate(levers)}  # the caller's (registry) order, not alphabetical
+    keep = np.lexsort((out_df["replicate"], out_df["lever"].map(order), out_df["u_row"]))
+    wide, out_df = wide.iloc[keep], out_df.iloc[keep].reset_index(drop=True)
     for o in outcomes:
         y0 = wide[(o, "low")].to_numpy(dtype=float)
         y1 = wide[(o, "high")].to_numpy(dtype=float)
@@ -404,8 +408,11 @@ def effect_card(
     defaults = {u: float(sc.uncertainties.get(u, L.REGISTRY[u].default)) for u in unc_names}
     fn = FTZAdapter(str(scenario), overrides=fixed, outcomes=outcome_names)
     integer = [n for n in lever_names if L.REGISTRY[n].integer]
+    # the commit (not its "-dirty" mark) is part of the card's identity: runs of an earlier commit
+    # are not resumed into a new card, while writing the card into docs/ (which dirties the tree)
+    # does not stop the same command from resuming
     extra = {"scenario": sc.name, "scenario_sha256": sc.content_hash(), "overrides": fixed,
-             "git": git_revision()}  # fmt: skip
+             "git": (git_revision() or "").removesuffix("-dirty")}  # fmt: skip
     t0 = time.perf_counter()
     tmp = None
     if out is None:
