@@ -243,6 +243,7 @@ def effect_runs(
             raise UserError(f"--out {out}: holds the runs of a different effect card; pass --overwrite or choose "
                             "another --out")  # fmt: skip
         resume = True
+    before = len(store.done()) if resume else 0
     sweep_function(
         LeverRun(fn, integer), design, out, replicates=replicates, master_seed=master_seed, workers=workers,
         resume=resume, overwrite=overwrite, progress=progress, spec_text=text + "\n",
@@ -271,6 +272,7 @@ def effect_runs(
         with np.errstate(divide="ignore", invalid="ignore"):
             out_df[f"{o}@rel"] = np.where(y0 != 0, 100.0 * (y1 - y0) / np.where(y0 != 0, y0, 1.0), np.nan)
         out_df[f"{o}@abs"] = y1 - y0
+    out_df.attrs["runs_now"] = len(res) - before  # run by this call; the rest were resumed from the store
     return out_df
 
 
@@ -444,7 +446,8 @@ def effect_card(
         "scenario": sc.name, "n_firms": int(fixed.get("n_firms", sc.n_firms)), "quarters": quarters,
         "final_year": final_year, "n_lhs": n_lhs, "replicates": replicates, "master_seed": master_seed,
         "uncertainties": unc_names, "overrides": {k: v for k, v in fixed.items() if k != "n_firms"},
-        "runs": int(len(runs) * 2), "wall_seconds": round(wall, 1),
+        "runs": int(len(runs) * 2), "runs_now": int(runs.attrs.get("runs_now", len(runs) * 2)),
+        "wall_seconds": round(wall, 1),
         "workers": workers or os.cpu_count() or 1, "schedule": bool(sc.schedule),
     }  # fmt: skip
     return card
@@ -469,12 +472,15 @@ def header_text(attrs: Mapping[str, Any], lang: str = "en") -> str:
     ov = attrs.get("overrides") or {}
     extra = f", overrides {', '.join(f'{k}={v}' for k, v in ov.items())}" if ov else ""
     sched = " The scenario's schedule still applies during the runs." if attrs.get("schedule") else ""
+    runs, now = attrs["runs"], attrs.get("runs_now", attrs["runs"])
+    resumed = "" if now == runs else f" ({now} of them in this call, the rest resumed from the store)"
+    resumed_zh = "" if now == runs else f"（本次运行 {now} 次，其余取自已有结果）"
     if lang == "zh":
         return (f"情景 `{attrs['scenario']}`（{attrs['n_firms']:,} 家企业{extra}），{attrs['final_year']} 年结果。"
                 f"每个政策杠杆在所有自贸区由下限调到上限，其余不变，同一随机种子（共同随机数）。"
                 f"数值：默认参数下的相对效应 mid（{attrs['replicates']} 次重复的均值）[5%, 95% 分位，"
                 f"{attrs['n_lhs']} 行拉丁超立方抽样，变动：{unc}]。"
-                f"{attrs['runs']} 次运行，{attrs['wall_seconds']} 秒，{attrs['workers']} 个进程，主种子 "
+                f"{attrs['runs']} 次运行{resumed_zh}，{attrs['wall_seconds']} 秒，{attrs['workers']} 个进程，主种子 "
                 f"{attrs['master_seed']}。{sched}")  # fmt: skip
     return (
         f"Scenario `{attrs['scenario']}` ({attrs['n_firms']:,} firms{extra}), outcomes in {attrs['final_year']}. "
@@ -482,7 +488,7 @@ def header_text(attrs: Mapping[str, Any], lang: str = "en") -> str:
         "as in the scenario, low and high runs on the same seeds (common random numbers). Cells: effect at the "
         f"scenario's uncertainty values, mean of {attrs['replicates']} replicates [5th, 95th percentile over "
         f"{attrs['n_lhs']} Latin-hypercube rows of {unc} over their registry bounds], in percent of the "
-        f"low-bound value. {attrs['runs']} runs in {attrs['wall_seconds']} s on {attrs['workers']} worker(s), "
+        f"low-bound value. {attrs['runs']} runs{resumed} in {attrs['wall_seconds']} s on {attrs['workers']} worker(s), "
         f"master seed {attrs['master_seed']}.{sched}"
     )
 

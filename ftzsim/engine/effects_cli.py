@@ -73,7 +73,8 @@ def effects_cmd(
         )
     _print(card, lang)
     a = card.attrs
-    typer.echo(f"\n{a['runs']} runs ({a['n_firms']:,} firms, {a['final_year']}) in {a['wall_seconds']} s -> {out}")
+    now = "" if a["runs_now"] == a["runs"] else f", {a['runs_now']} run now, the rest resumed"
+    typer.echo(f"\n{a['runs']} runs ({a['n_firms']:,} firms, {a['final_year']}{now}) in {a['wall_seconds']} s -> {out}")
 
 
 def _doc_block(card, lang: str, scenario: str, n_lhs: int, replicates: int, *names: str | None) -> str:

@@ -87,6 +87,7 @@ def test_same_card_resumes_and_a_different_card_is_refused(synthetic):
     again = effect_runs(lever_effects, LEVERS, UNC, {"u": 1.0}, ["y", "w"], n_lhs=6, replicates=3,
                         master_seed=11, workers=1, out=out, progress=False)  # fmt: skip
     assert sorted((out / "chunks").glob("*.parquet")) == chunks  # nothing re-run
+    assert runs.attrs["runs_now"] == 2 * 2 * 7 * 3 and again.attrs["runs_now"] == 0
     pd.testing.assert_frame_equal(again, runs)
     with pytest.raises(UserError, match="different effect card"):
         effect_runs(lever_effects, LEVERS, UNC, {"u": 1.0}, ["y", "w"], n_lhs=5, replicates=3,
