@@ -118,6 +118,7 @@ def effect_design(
     defaults: Mapping[str, float],
     n_lhs: int,
     seed: int,
+    integer: Sequence[str] = (),
 ) -> Design:
     """The card's design: every lever at its low and high value, at every uncertainty row.
 
@@ -131,6 +132,8 @@ def effect_design(
         The uncertainties' values in row 0 (the scenario's values).
     n_lhs : int
         Latin-hypercube rows (scipy.stats.qmc, seeded by ``seed``), after row 0.
+    integer : list of str
+        Uncertainties that take whole numbers (their LHS values are rounded).
 
     Returns
     -------
@@ -156,7 +159,11 @@ def effect_design(
     U = np.array([[float(defaults[u]) for u in names]]) if names else np.zeros((1, 0))
     if n_lhs and names:
         lhs = qmc.scale(qmc.LatinHypercube(d=len(names), rng=_seed(seed)).random(n_lhs), lo, hi)
-        U = np.vstack([U, np.clip(lhs, lo, hi)])
+        lhs = np.clip(lhs, lo, hi)
+        for j, n in enumerate(names):
+            if n in integer:
+                lhs[:, j] = np.round(lhs[:, j])
+        U = np.vstack([U, lhs])
     elif n_lhs:  # nothing to vary: the LHS rows repeat the defaults
         U = np.zeros((n_lhs + 1, 0))
     rows = []
@@ -176,7 +183,7 @@ class LeverRun:
     """Turn a design row of the card into the overrides of ``fn`` and call it.
 
     A row ``{u_row, lever, level, value, u1, u2, ...}`` becomes ``fn({lever: value, u1: ..,
-    u2: ..}, seed)``; levers named in ``integer`` get whole numbers. Picklable (a module-level
+    u2: ..}, seed)``; parameters named in ``integer`` get whole numbers (``int``). Picklable (a module-level
     class holding a picklable ``fn``), so the process pool can ship it to workers.
     """
 
@@ -185,7 +192,7 @@ class LeverRun:
         self.integer = frozenset(integer)
 
     def __call__(self, params: dict[str, Any], seed: int) -> Mapping[str, float]:
-        p = {k: v for k, v in params.items() if k not in _DESIGN_COLS}
+        p = {k: round(v) if k in self.integer else v for k, v in params.items() if k not in _DESIGN_COLS}
         name, v = params["lever"], params["value"]
         p[name] = round(v) if name in self.integer else v
         return self.fn(p, seed)
@@ -226,7 +233,7 @@ def effect_runs(
     from ftzsim.engine.store import RunStore, load_results
     from ftzsim.engine.sweep import sweep_function
 
-    design = effect_design(levers, uncertainties, defaults, n_lhs, master_seed)
+    design = effect_design(levers, uncertainties, defaults, n_lhs, master_seed, integer)
     settings = {
         "levers": {k: [float(a), float(b)] for k, (a, b) in levers.items()},
         "uncertainties": {k: [float(a), float(b)] for k, (a, b) in uncertainties.items()},
@@ -409,7 +416,7 @@ def effect_card(
     unc_bounds = {u: (L.REGISTRY[u].lower, L.REGISTRY[u].upper) for u in unc_names}
     defaults = {u: float(sc.uncertainties.get(u, L.REGISTRY[u].default)) for u in unc_names}
     fn = FTZAdapter(str(scenario), overrides=fixed, outcomes=outcome_names)
-    integer = [n for n in lever_names if L.REGISTRY[n].integer]
+    integer = [n for n in (*lever_names, *unc_names) if L.REGISTRY[n].integer]
     # the commit (not its "-dirty" mark) is part of the card's identity: runs of an earlier commit
     # are not resumed into a new card, while writing the card into docs/ (which dirties the tree)
     # does not stop the same command from resuming
@@ -458,6 +465,11 @@ def _fmt(x: float) -> str:
     return "n/a" if not np.isfinite(x) else f"{x:+.1f}"
 
 
+def _text(v: Any) -> str:
+    """A text cell; empty (NaN after a CSV round trip, None, "") becomes a dash."""
+    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) or str(v) == "" else str(v)
+
+
 def _cell(mid: float, low: float, high: float) -> str:
     if not np.isfinite(low) and not np.isfinite(high):
         return f"{_fmt(mid)} %"
@@ -500,7 +512,8 @@ def markdown_card(frame: pd.DataFrame, lang: str = "en") -> str:
         raise ValueError(f"lang {lang!r}: allowed: en, zh")
     zh = lang == "zh"
     outcomes = list(dict.fromkeys(frame["outcome"]))
-    olab = frame.drop_duplicates("outcome").set_index("outcome")["outcome_label_zh" if zh else "outcome_label"]
+    col = "outcome_label_zh" if zh and "outcome_label_zh" in frame else "outcome_label"
+    olab = frame.drop_duplicates("outcome").set_index("outcome")[col]
     head = ["杠杆" if zh else "Lever", "渠道" if zh else "Channel", "证据" if zh else "Evidence",
             *[str(olab[o]) for o in outcomes]]  # fmt: skip
     lines = [header_text(frame.attrs, lang), ""] if frame.attrs else []
@@ -508,10 +521,10 @@ def markdown_card(frame: pd.DataFrame, lang: str = "en") -> str:
     for lever, g in frame.groupby("lever", sort=False):
         g = g.set_index("outcome")
         first = g.iloc[0]
-        name = f"{first['label_zh' if zh else 'label']} (`{lever}`, {first['lower']:g} → {first['upper']:g})"
+        lab = first.get("label_zh" if zh else "label", lever)
+        name = f"{_text(lab)} (`{lever}`, {first['lower']:g} → {first['upper']:g})"
         cells = [_cell(g.loc[o, "mid"], g.loc[o, "low"], g.loc[o, "high"]) for o in outcomes]
-        lines.append("| " + " | ".join([name, str(first["channel"]) or "–", str(first["evidence"]) or "–", *cells])
-                     + " |")  # fmt: skip
+        lines.append("| " + " | ".join([name, _text(first["channel"]), _text(first["evidence"]), *cells]) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -136,6 +136,17 @@ def test_cli_writes_the_card_files(cli_card):
     assert "Scenario `classroom` (300 firms), outcomes in 2022" in md
 
 
+def test_card_read_back_from_csv_renders_in_chinese(cli_card):
+    """The CSV carries everything the Markdown needs (labels in both languages); empty
+    channel/evidence cells, NaN after the round trip, show as a dash."""
+    from ftzsim.engine.effects import markdown_card
+
+    _, out, _ = cli_card
+    md = markdown_card(pd.read_csv(out / "effects.csv"), "zh")
+    assert md.startswith("| 杠杆 | 渠道 | 证据 | 可数字化交付服务出口（末年） |")
+    assert "| 数据跨境流动开放度 (`data_openness`, 0 → 1) | – | – |" in md and "nan" not in md
+
+
 def test_model_card_matches_direct_runs_on_the_same_seeds(cli_card, classroom8):
     """An independent path to the same number: run the model directly at the lever's bounds
     (set in every zone) on the card's replicate seeds; the card's ``mid`` is their mean
