@@ -467,7 +467,9 @@ def _fmt(x: float) -> str:
 
 def _text(v: Any) -> str:
     """A text cell; empty (NaN after a CSV round trip, None, "") becomes a dash."""
-    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) or str(v) == "" else str(v)
+    if v is None or (isinstance(v, float) and math.isnan(v)) or str(v) == "":
+        return "–"
+    return str(v).replace("|", "\\|").replace("\n", " ")  # a table cell: no pipe, no line break
 
 
 def _cell(mid: float, low: float, high: float) -> str:

@@ -137,14 +137,22 @@ def test_cli_writes_the_card_files(cli_card):
 
 
 def test_card_read_back_from_csv_renders_in_chinese(cli_card):
-    """The CSV carries everything the Markdown needs (labels in both languages); empty
-    channel/evidence cells, NaN after the round trip, show as a dash."""
+    """The CSV carries everything the Markdown needs (labels in both languages, the registry's
+    channel and evidence rows); an empty cell (NaN after the round trip) shows as a dash."""
     from ftzsim.engine.effects import markdown_card
+    from ftzsim.levers import REGISTRY
 
     _, out, _ = cli_card
-    md = markdown_card(pd.read_csv(out / "effects.csv"), "zh")
+    frame = pd.read_csv(out / "effects.csv")
+    md = markdown_card(frame, "zh")
     assert md.startswith("| 杠杆 | 渠道 | 证据 | 可数字化交付服务出口（末年） |")
-    assert "| 数据跨境流动开放度 (`data_openness`, 0 → 1) | – | – |" in md and "nan" not in md
+    p = REGISTRY["data_openness"]
+    channel = getattr(p, "channel", "").replace("|", "\\|") or "–"
+    evidence = "; ".join(getattr(p, "evidence", ())) or "–"
+    assert f"| 数据跨境流动开放度 (`data_openness`, 0 → 1) | {channel} | {evidence} |" in md
+    frame.loc[frame["lever"] == "single_window", ["channel", "evidence"]] = float("nan")
+    assert "| 国际贸易单一窗口 (`single_window`, 0 → 1) | – | – |" in markdown_card(frame, "zh")
+    assert "nan" not in markdown_card(frame, "zh")
 
 
 def test_model_card_matches_direct_runs_on_the_same_seeds(cli_card, classroom8):
