@@ -31,9 +31,9 @@ The core (:func:`effect_runs`, :func:`summarize_effects`) takes any callable
 function whose effects are known in closed form; :func:`effect_card` applies it to the FTZ
 model with names, bounds and labels from the registry.
 
-Cost: ``2 x levers x (n_lhs + 1) x replicates`` runs; for the baseline (18 levers, n_lhs 8,
-2 replicates) 648 runs of the full 20,000-firm model, about 2 to 3 minutes on 2 cores
-(docs/levers.md gives the measured time).
+Cost: ``2 x levers x (n_lhs + 1) x replicates`` runs; for the baseline (22 levers, n_lhs 8,
+2 replicates) 792 runs of the full 20,000-firm model: about 115 s of CPU (0.15 s a run), 4 min
+40 s on the project's 2 cores while other jobs kept them busy (docs/experiments.md).
 """
 
 from __future__ import annotations
@@ -374,7 +374,9 @@ def effect_card(
         both the LHS and the replicate seeds (the card is reproducible from it).
     n_firms : int, optional
         Firm agents (default: the scenario's). The full baseline card at the scenario's
-        20,000 firms takes about 2 to 3 minutes on 2 cores, so no smaller default is needed.
+        20,000 firms takes under 5 minutes on 2 busy cores (about 2 on idle ones), and a run
+        with 5,000 firms is only about 1.7 times faster (a run's cost is mostly per quarter,
+        not per firm), so no smaller default is needed.
     workers : int, optional
         Worker processes (default: all cores).
     out : path, optional
@@ -574,8 +576,9 @@ def tornado_figure(frame: pd.DataFrame, lang: str = "en"):
             ax.set_title(str(g[lab].iloc[0]) if lab in g else o)
         for ax in list(axes.flat)[len(outcomes) :]:
             ax.set_visible(False)
-        axes.flat[0].legend(loc="lower right")
         fig.tight_layout()
+        handles, labels = axes.flat[0].get_legend_handles_labels()  # below the panels, over no bar
+        fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, frameon=False)
     return fig
 
 
@@ -612,7 +615,7 @@ def write_card(frame: pd.DataFrame, out_dir: str | Path, lang: str = "en") -> li
     try:
         for ext in ("png", "pdf"):
             p = out / f"effects.{ext}"
-            _atomic_write(p, lambda t, ext=ext: fig.savefig(t, format=ext))
+            _atomic_write(p, lambda t, ext=ext: fig.savefig(t, format=ext, bbox_inches="tight"))
             paths.append(p)
     finally:
         plt.close(fig)
