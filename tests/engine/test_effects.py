@@ -247,3 +247,27 @@ def test_card_without_lhs_or_out_has_only_the_defaults(classroom8):
     assert np.isnan(row["low"]) and np.isnan(row["high"]) and np.isnan(row["seed_sd"])
     assert row["mid"] == pytest.approx(100 * (row["y_high"] - row["y_low"]) / row["y_low"])
     assert card.attrs["final_year"] == 2022 and card.attrs["runs"] == 2
+
+
+def test_lever_run_passes_only_the_overrides_and_whole_numbers_for_integer_parameters():
+    from ftzsim.engine.effects import LeverRun
+
+    seen = {}
+
+    def f(params, seed):
+        seen.update(params, seed=seed)
+        return {"y": 0.0}
+
+    LeverRun(f, integer=["replication_lag", "k"])(
+        {"u_row": 3, "lever": "replication_lag", "level": "high", "value": 40.0, "u": 1.5, "k": 2.0}, 7
+    )
+    assert seen == {"replication_lag": 40, "u": 1.5, "k": 2, "seed": 7}
+    assert type(seen["replication_lag"]) is int and type(seen["k"]) is int
+
+
+def test_cli_refuses_a_foreign_non_empty_out(tmp_path, capsys, classroom8):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me", encoding="utf-8")
+    rc = main(["effects", str(classroom8), "--out", str(tmp_path / "mine"), "--levers", "sme_subsidy", *SMALL])
+    assert rc == 2 and "not empty and holds no effect card" in capsys.readouterr().err
+    assert [p.name for p in (tmp_path / "mine").iterdir()] == ["notes.txt"]
