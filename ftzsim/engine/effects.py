@@ -32,8 +32,9 @@ function whose effects are known in closed form; :func:`effect_card` applies it 
 model with names, bounds and labels from the registry.
 
 Cost: ``2 x levers x (n_lhs + 1) x replicates`` runs; for the baseline (22 levers, n_lhs 8,
-2 replicates) 792 runs of the full 20,000-firm model: about 115 s of CPU (0.15 s a run), 4 min
-40 s on the project's 2 cores while other jobs kept them busy (docs/experiments.md).
+2 replicates) 792 runs. At the scenario's 20,000 firm agents they took 4 min 40 s to 5 min 32 s
+on the project's 2 cores while other jobs kept them busy (about 115 s of CPU), so the card runs
+:data:`CARD_FIRMS` (5,000) agents by default (docs/experiments.md gives the measurements).
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ if TYPE_CHECKING:  # workers unpickle LeverRun from here: keep scipy (designs) o
 
 __all__ = [
     "CARD_COLUMNS",
+    "CARD_FIRMS",
     "DEFAULT_OUTCOMES",
     "DEFAULT_UNCERTAINTIES",
     "MARK_END",
@@ -97,6 +99,13 @@ DEFAULT_UNCERTAINTIES: tuple[str, ...] = (
     "bass_q",
     "incident_base_rate",
 )
+
+#: Firm agents the card runs by default (fewer if the scenario has fewer). The full baseline
+#: card at its 20,000 firms took 5 min 32 s on the project's 2 shared cores (792 runs, load
+#: average 9.5), over the 5-minute budget; a run with 5,000 agents costs about 0.7 of one with
+#: 20,000, and results have converged at this size (docs/experiments.md, "Number of firm
+#: agents": the 2030 policy effect at 5,000 agents is within 0.6 pp of 200,000).
+CARD_FIRMS = 5000
 
 #: Columns of a card, in order (one row per lever and outcome).
 CARD_COLUMNS: tuple[str, ...] = (
@@ -373,10 +382,10 @@ def effect_card(
         LHS rows (besides the defaults row), replicate seeds per row, and the master seed of
         both the LHS and the replicate seeds (the card is reproducible from it).
     n_firms : int, optional
-        Firm agents (default: the scenario's). The full baseline card at the scenario's
-        20,000 firms takes under 5 minutes on 2 busy cores (about 2 on idle ones), and a run
-        with 5,000 firms is only about 1.7 times faster (a run's cost is mostly per quarter,
-        not per firm), so no smaller default is needed.
+        Firm agents. Default :data:`CARD_FIRMS` (5,000), or the scenario's count if smaller:
+        the baseline card at its 20,000 firms took 5 min 32 s on 2 busy cores, over the
+        5-minute budget, and results have converged in the number of agents well below 5,000
+        (the card's header says which count was used).
     workers : int, optional
         Worker processes (default: all cores).
     out : path, optional
@@ -410,8 +419,7 @@ def effect_card(
         raise UserError(f"n_lhs must be >= 0 and replicates >= 1 (got {n_lhs}, {replicates})")
     sc = load_scenario(scenario)
     fixed = dict(overrides or {})
-    if n_firms is not None:
-        fixed["n_firms"] = int(n_firms)
+    fixed["n_firms"] = int(n_firms) if n_firms is not None else min(sc.n_firms, CARD_FIRMS)
     quarters = int(fixed.get("quarters", sc.quarters))
     final_year = sc.start[0] + (sc.start[1] - 1 + quarters - 1) // 4
     bounds = {n: (L.REGISTRY[n].lower, L.REGISTRY[n].upper) for n in lever_names}
@@ -452,7 +460,7 @@ def effect_card(
     card = pd.concat([card, pd.DataFrame(meta)], axis=1)
     card = card[[*CARD_COLUMNS, "label_zh", "outcome_label_zh"]]
     card.attrs = {
-        "scenario": sc.name, "n_firms": int(fixed.get("n_firms", sc.n_firms)), "quarters": quarters,
+        "scenario": sc.name, "n_firms": fixed["n_firms"], "scenario_firms": sc.n_firms, "quarters": quarters,
         "final_year": final_year, "n_lhs": n_lhs, "replicates": replicates, "master_seed": master_seed,
         "uncertainties": unc_names, "overrides": {k: v for k, v in fixed.items() if k != "n_firms"},
         "runs": int(len(runs) * 2), "runs_now": int(runs.attrs.get("runs_now", len(runs) * 2)),
@@ -488,11 +496,15 @@ def header_text(attrs: Mapping[str, Any], lang: str = "en") -> str:
     ov = attrs.get("overrides") or {}
     extra = f", overrides {', '.join(f'{k}={v}' for k, v in ov.items())}" if ov else ""
     sched = " The scenario's schedule still applies during the runs." if attrs.get("schedule") else ""
+    own = attrs.get("scenario_firms", attrs["n_firms"])
+    if own != attrs["n_firms"]:
+        extra = f"; the scenario has {own:,}" + extra
     runs, now = attrs["runs"], attrs.get("runs_now", attrs["runs"])
+    extra_zh = f"，情景本身 {own:,} 家" if own != attrs["n_firms"] else ""
     resumed = "" if now == runs else f" ({now} of them in this call, the rest resumed from the store)"
     resumed_zh = "" if now == runs else f"（本次运行 {now} 次，其余取自已有结果）"
     if lang == "zh":
-        return (f"情景 `{attrs['scenario']}`（{attrs['n_firms']:,} 家企业{extra}），{attrs['final_year']} 年结果。"
+        return (f"情景 `{attrs['scenario']}`（{attrs['n_firms']:,} 家企业{extra_zh}），{attrs['final_year']} 年结果。"
                 f"每个政策杠杆在所有自贸区由下限调到上限，其余不变，同一随机种子（共同随机数）。"
                 f"数值：默认参数下的相对效应 mid（{attrs['replicates']} 次重复的均值）[5%, 95% 分位，"
                 f"{attrs['n_lhs']} 行拉丁超立方抽样，变动：{unc}]。"

@@ -133,7 +133,7 @@ def test_cli_writes_the_card_files(cli_card):
     assert (card["n_runs"] == 2 * 3 * 2).all()  # low/high x (defaults + 2 LHS rows) x 2 replicates
     md = (out / "effects.md").read_text(encoding="utf-8")
     assert "| Cross-border data openness (`data_openness`, 0 → 1) |" in md
-    assert "Scenario `classroom` (300 firms), outcomes in 2022" in md
+    assert "Scenario `classroom` (300 firms; the scenario has 600), outcomes in 2022" in md
 
 
 def test_card_read_back_from_csv_renders_in_chinese(cli_card):
@@ -247,6 +247,19 @@ def test_card_without_lhs_or_out_has_only_the_defaults(classroom8):
     assert np.isnan(row["low"]) and np.isnan(row["high"]) and np.isnan(row["seed_sd"])
     assert row["mid"] == pytest.approx(100 * (row["y_high"] - row["y_low"]) / row["y_low"])
     assert card.attrs["final_year"] == 2022 and card.attrs["runs"] == 2
+
+
+def test_card_firm_count_defaults_to_card_firms_or_the_scenarios_if_fewer(classroom8):
+    """Default firm agents: min(scenario's, CARD_FIRMS); the header says when it is not the
+    scenario's own count."""
+    from ftzsim.engine.effects import CARD_FIRMS, header_text
+
+    card = effect_card(classroom8, levers=["sme_subsidy"], outcomes=["final_adoption_rate"], n_lhs=0,
+                       replicates=1, workers=1, progress=False)  # fmt: skip
+    assert card.attrs["n_firms"] == 600 == card.attrs["scenario_firms"] < CARD_FIRMS
+    assert "(600 firms)" in header_text(card.attrs)
+    big = {**card.attrs, "n_firms": CARD_FIRMS, "scenario_firms": 20_000}
+    assert "(5,000 firms; the scenario has 20,000)" in header_text(big)
 
 
 def test_lever_run_passes_only_the_overrides_and_whole_numbers_for_integer_parameters():
