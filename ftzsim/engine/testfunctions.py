@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["ISHIGAMI_S1", "ISHIGAMI_ST", "ishigami", "ishigami_policy", "ishigami_reference", "sometimes_fails"]
+__all__ = [
+    "ISHIGAMI_S1",
+    "ISHIGAMI_ST",
+    "ishigami",
+    "ishigami_policy",
+    "ishigami_reference",
+    "lever_effects",
+    "sometimes_fails",
+]
 
 #: Analytic indices of the Ishigami function with a = 7, b = 0.1 (Ishigami & Homma 1990;
 #: Saltelli et al. 2008, Global Sensitivity Analysis: The Primer).
@@ -59,3 +67,16 @@ def ishigami_reference(params: dict, seed: int) -> dict[str, float]:
     """Its 'reference' run: the same level and seed shock, without the Ishigami term, so the
     paired difference is exactly the Ishigami function (known Sobol indices)."""
     return {"y": 100.0 + _seed_noise(seed)}
+
+
+def lever_effects(params: dict, seed: int) -> dict[str, float]:
+    """Two outcomes whose lever effects are known in closed form (to test the effect card).
+
+    ``y = (1 + 0.5 x + 0.25 z) u (1 + 0.1 (seed mod 7))``: moving ``x`` from 0 to 1 (``z`` at
+    its default 0) raises ``y`` by exactly 50 %, ``z`` from 0 to 4 by exactly 100 %, for every
+    ``u`` -- but only when both runs of a pair share the seed (the seed factor cancels).
+    ``w = 10 u x + (seed mod 5) + 1``: moving ``x`` from 0 to 1 adds exactly ``10 u``.
+    """
+    x, z, u = params.get("x", 0.0), params.get("z", 0.0), params.get("u", 1.0)
+    noise = 1.0 + 0.1 * (seed % 7)
+    return {"y": (1.0 + 0.5 * x + 0.25 * z) * u * noise, "w": 10.0 * u * x + seed % 5 + 1.0}
