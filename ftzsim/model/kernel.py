@@ -75,7 +75,6 @@ def firm_quarter(
     State arrays are updated in place; ``acc`` (zones x len(ACC)) receives the zone totals.
     """
     nb = revenue.shape[1]
-    rev = np.empty(nb)
     for k in range(idx.shape[0]):
         i = idx[k]
         z = zone[i]
@@ -87,24 +86,32 @@ def firm_quarter(
             g = gain[z] * sqrt_size_rel[i]
             c = adoption_cost * (1.0 - subsidy[z] * sme[i])
             gate = 2.0 * g / max(g + c, 1e-12)
-            if u[0, k] < -math.expm1(-0.25 * hazard[z] * gate):
+            x = 0.25 * hazard[z] * gate
+            # 1 - exp(-x) < x: a draw at or above x cannot adopt, so most firms skip the expm1
+            if u[0, k] < x and u[0, k] < -math.expm1(-x):
                 adopted[i] = True
                 d = max(d, 0.25)
         digital[i] = d
         # 2. exporting: Melitz selection per bloc on gravity revenue
-        fc = _revenue_and_cost(zs[i], size[i], boost * boost_coef[i], d, revenue, fixed_cost, fcd, rev)
+        # one exp per firm: the revenue multiplier size * exp(boost_s d) is also a services
+        # firm's activity below (boost_s = 1 for services); variable profit r / sigma exceeds
+        # the fixed cost fc when r > fc * sigma, computed once instead of a division per bloc
+        zsi = zs[i]
+        e = math.exp(boost * boost_coef[i] * d)
+        mult = size[i] * e
+        fcs = fixed_cost[zsi] * (1.0 - fcd * d) * sigma
         is_ds = sector[i] == DS
         limited = is_ds and approval[i] != APPROVED
         wants = False
         serving = False
         flow = 0.0
         for b in range(nb):
-            r = rev[b]
-            if r / sigma > fc:
+            r = revenue[zsi, b] * mult
+            if r > fcs:
                 wants = True
             if limited:
                 r *= 1.0 - pending_penalty
-            if r / sigma > fc:
+            if r > fcs:
                 exports[i, b] = 0.25 * r
                 flow += 0.25 * r
                 serving = True
@@ -136,4 +143,4 @@ def firm_quarter(
         acc[z, 8] += w * data_exporter
         if is_ds:
             acc[z, 9] += w * (approval[i] == PENDING)
-            acc[z, 10] += w * size[i] * math.exp(boost * d)
+            acc[z, 10] += w * size[i] * e
