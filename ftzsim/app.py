@@ -16,24 +16,16 @@ from mesa.visualization import SolaraViz, make_plot_component
 from mesa.visualization.utils import update_counter
 
 from ftzsim.analysis.figures import PALETTE, style, zone_map
-from ftzsim.levers import REGISTRY, ZONE_LEVERS
+from ftzsim.levers import REGISTRY, select
 from ftzsim.model import FTZModel
 from ftzsim.scenario import bundled_scenarios, load_scenario
 
 __all__ = ["DEFAULT_SCENARIO", "SLIDERS", "AppModel", "model_params", "page"]
 
 DEFAULT_SCENARIO = "classroom"
-#: Registry entries that get a slider: every zone lever, the national levers a student can
-#: reason about, and three uncertainties. Ranges and steps come from the registry.
-SLIDERS = (
-    *ZONE_LEVERS,
-    "rule_alignment.rcep",
-    "rule_alignment.depa",
-    "risk_tolerance",
-    "bass_q",
-    "trade_elasticity",
-    "incident_base_rate",
-)
+#: Registry entries that get a slider (``slider=True`` in the registry): every zone lever, the
+#: national levers a student can reason about, and three uncertainties.
+SLIDERS = tuple(select(slider=True))
 
 
 class AppModel(FTZModel):
@@ -89,8 +81,7 @@ def ZoneNetwork(model):
     update_counter.get()
     values = {}
     if model.steps:
-        z = model.zone_data[model.steps - 1]
-        values = dict(zip(model.zone_names, z[:, 0], strict=True))
+        values = {z.name: z.outcomes["ds_exports"] for z in model.zone_agents}
     with plt.rc_context(style()):
         fig, ax = plt.subplots(figsize=(5.5, 4.2), layout="constrained")
         zone_map(model.graph, values or None, ax=ax, label="services exports")

@@ -14,7 +14,7 @@ import matplotlib.ticker
 import numpy as np
 import pandas as pd
 
-from ftzsim.model.outcomes import NATIONAL_OUTCOMES
+from ftzsim.outcomes import NATIONAL_OUTCOMES
 
 __all__ = ["PALETTE", "national_series", "run_figures", "style", "zone_map"]
 
@@ -43,7 +43,7 @@ def style() -> dict:
 
 def national_series(df: pd.DataFrame, outcome: str, ax=None, label: str | None = None, annual: bool = True):
     """Plot one national outcome over time (annual aggregate by default)."""
-    from ftzsim.model.outcomes import annual as to_annual
+    from ftzsim.outcomes import annual as to_annual
 
     ax = ax or plt.gca()
     o = NATIONAL_OUTCOMES[outcome]

@@ -40,7 +40,7 @@ def _need(df: pd.DataFrame, cols: list[str], source: Path) -> None:
 
 def _national(src: Path, opts: dict):
     from ftzsim.analysis.figures import national_series
-    from ftzsim.model.outcomes import NATIONAL_OUTCOMES, annual
+    from ftzsim.outcomes import NATIONAL_OUTCOMES, annual
 
     outcome = opts.get("outcome") or "ds_exports"
     if outcome not in NATIONAL_OUTCOMES:
