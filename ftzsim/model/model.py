@@ -175,8 +175,9 @@ class FTZModel(mesa.Model):
         adopted = rng.random(n) < p_adopt
         digital = np.where(adopted, rng.uniform(0.3, 0.8, n), digital)
         tiebreak = rng.random(n)
+        key = self.rng_firms.integers(2**64, dtype=np.uint64)  # keys the firms' counter-based draws
         self.firms = FirmPopulation(
-            zone_idx, sector, size, weight, compliance, digital, adopted, tiebreak, Z, len(BLOCS)
+            zone_idx, sector, size, weight, compliance, digital, adopted, tiebreak, Z, len(BLOCS), key=key
         )
         self.n_agents = n_agents
         self.real_firms = real
@@ -257,7 +258,7 @@ class FTZModel(mesa.Model):
         # 3. firms (vectorised) and 4. incidents
         inp = zp.inputs(t)
         self._inputs = (t, inp)
-        acc = self.firms.step(inp, self.rng_firms, t)
+        acc = self.firms.step(inp, t)
         zp.approved_now += acc[:, ACC.index("green")]
         zp.grow_productivity()
         # 5. collect
