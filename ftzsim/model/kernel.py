@@ -80,8 +80,8 @@ def _firm_draws(key, t, i):
 
     Counter = (firm index as two words, quarter, 0), key = the model's 64-bit firm key.
     """
-    fi = np.uint64(i)
-    r0, r1, r2, _ = philox4x32(fi & _M32, fi >> _S32, np.uint64(t) & _M32, np.uint64(0), key & _M32, key >> _S32)
+    fi, k = np.uint64(i), np.uint64(key)  # a Python int key would type as int64
+    r0, r1, r2, _ = philox4x32(fi & _M32, fi >> _S32, np.uint64(t) & _M32, np.uint64(0), k & _M32, k >> _S32)
     return r0 * _TO_UNIT, r1 * _TO_UNIT, r2 * _TO_UNIT
 
 

@@ -87,3 +87,6 @@ def test_same_key_quarter_and_firm_give_the_same_number_in_any_order():
     sub = perm[:17]
     np.testing.assert_array_equal(firm_uniforms(KEY, 9, sub), whole[:, sub])
     np.testing.assert_array_equal(firm_uniforms(KEY, 9, np.array([123])), whole[:, [123]])
+    # a key given as a Python int draws the same numbers as the same key as np.uint64
+    np.testing.assert_array_equal(firm_uniforms(int(KEY), 9, sub), whole[:, sub])
+    np.testing.assert_array_equal(firm_uniforms(12345, 9, sub), firm_uniforms(np.uint64(12345), 9, sub))
