@@ -5,8 +5,9 @@ markers; everything else in the file is left alone)::
 
     python benchmarks/report.py --run --write docs/performance.md
 
-``--run`` runs ``bench_firm_step.py``, ``bench_run.py``, ``bench_import.py`` (and
-``bench_scaling.py`` with ``--scaling``) in fresh processes and keeps their lines in
+``--run`` runs ``bench_firm_step.py``, ``bench_run.py``, ``bench_import.py``, the kernel A/B
+against the last revision before issue 15 (``bench_kernel_ab.py``), and
+``bench_scaling.py`` with ``--scaling``, in fresh processes and keeps their lines in
 ``benchmarks/results/latest.jsonl``; without it the tables are rebuilt from that file (or
 ``--results FILE``). Without ``--write`` the tables are printed.
 """
@@ -25,6 +26,8 @@ DEFAULT_RESULTS = HERE / "results" / "latest.jsonl"
 START = "<!-- bench:measured start: written by `python benchmarks/report.py --run --write docs/performance.md` -->"
 END = "<!-- bench:measured end -->"
 SPEED = ("bench_firm_step.py", "bench_run.py", "bench_import.py")
+#: the last revision before issue 15's kernel work: the "before" of the kernel A/B
+BEFORE_ISSUE_15 = "784a0cb"
 
 
 def run(results: Path, scaling: bool) -> None:
@@ -32,9 +35,10 @@ def run(results: Path, scaling: bool) -> None:
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text("", encoding="utf-8")
     env = {**os.environ, "FTZSIM_BENCH_RESULTS": str(results)}
-    for script in SPEED + (("bench_scaling.py",) if scaling else ()):
-        print(f"running {script} ...", file=sys.stderr, flush=True)
-        subprocess.run([sys.executable, str(HERE / script)], cwd=HERE, env=env, check=True)
+    scripts = [[s] for s in SPEED] + [["bench_kernel_ab.py", BEFORE_ISSUE_15, "HEAD"]]
+    for script, *args in scripts + ([["bench_scaling.py"]] if scaling else []):
+        print(f"running {script} {' '.join(args)} ...", file=sys.stderr, flush=True)
+        subprocess.run([sys.executable, str(HERE / script), *args], cwd=HERE, env=env, check=True)
 
 
 def load(results: Path) -> dict[str, dict]:
@@ -96,6 +100,15 @@ def render(res: dict[str, dict]) -> str:
             f"| kernel vs per-agent Mesa (≥ 20x, issue 5) | {r['ratio_per_agent_over_kernel_20k']:.0f}x at 20k, "
             f"{r['ratio_per_agent_20k_over_kernel_1m']:.0f}x against the kernel at 1M "
             f"| {_ok(r['ratio_per_agent_over_kernel_20k'], 20, True)} |",
+            "",
+        ]
+    if "kernel_ab" in res:
+        r = res["kernel_ab"]
+        (a, ma), (b, mb) = r["median_ns"].items()
+        lines += [
+            f"**Kernel before and after issue 15** (`bench_kernel_ab.py {a} {b}`: {r['firms']:,} firms, "
+            f"{r['rounds']} rounds of alternating fresh processes; load {_load(r)}): {ma:.1f} ns per firm-step "
+            f"at `{a}`, {mb:.1f} ns at `{b}` ({r['ratio_a_over_b']:.2f}x faster).",
             "",
         ]
     if "baseline_run" in res:
