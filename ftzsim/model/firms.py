@@ -43,11 +43,14 @@ __all__ = ["APPROVED", "DS", "ECOM", "GOODS", "NONE", "PENDING", "FirmPopulation
 
 GOODS, ECOM, DS = 0, 1, 2
 NONE, PENDING, APPROVED = 0, 1, 2
-#: digital boost by sector, relative to ``digital_boost``: goods firms gain half as much
-#: from being digital as online sellers and services firms (assumption; a4 on data-intensity).
+#: digital boost by sector, relative to ``digital_boost``: goods firms gain less from being
+#: digital than online sellers and services firms (a4). Default of a population built alone;
+#: the model sets ``sector_boost`` from ``goods_digital_boost_share``. Services must stay at
+#: 1: the kernel reuses a services firm's revenue multiplier as its activity.
 SECTOR_BOOST = np.array([0.5, 1.0, 1.0])
 #: weight of an e-commerce exporter's data flows in incident risk relative to a services
 #: firm exporting data (it moves customer and payment data, less than a services firm).
+#: Default of a population built alone; the model sets it from ``ecommerce_data_risk``.
 SECTOR_DATA_RISK = np.array([0.0, 0.3, 1.0])
 
 
@@ -124,22 +127,27 @@ class FirmPopulation:
         self.risk = ((1 - self.compliance) / mean_nc).astype(np.float32)
         self.volume = np.clip(self.size_rel**0.25, 0.5, 3.0).astype(np.float32)
         self.is_ds = self.sector == DS
+        #: digital boost and data-flow weight in incident risk by sector (goods, e-commerce,
+        #: services); the model sets them from its parameters. Per sector, not per firm: the
+        #: kernel reads 3 numbers instead of two float64 columns.
+        self.sector_boost = SECTOR_BOOST.copy()
+        self.sector_data_risk = SECTOR_DATA_RISK.copy()
 
     @property
     def boost_coef(self) -> np.ndarray:
         """Each firm's digital boost relative to ``digital_boost`` (its sector's)."""
-        return SECTOR_BOOST[self.sector]
+        return self.sector_boost[self.sector]
 
     @property
     def data_risk(self) -> np.ndarray:
         """Each firm's data-flow weight in incident risk (its sector's)."""
-        return SECTOR_DATA_RISK[self.sector]
+        return self.sector_data_risk[self.sector]
 
     # ------------------------------------------------------------------ the firm rule
     def potential(self, inp: ZoneInputs, idx=None) -> tuple[np.ndarray, np.ndarray]:
         """Full-approval annual revenue by bloc and fixed cost per bloc for firms ``idx``."""
         idx = np.arange(self.n) if idx is None else np.asarray(idx, dtype=np.int64)
-        return firm_potential(idx, self.zs, self.size, SECTOR_BOOST, self.digital_level, inp.revenue,
+        return firm_potential(idx, self.zs, self.size, self.sector_boost, self.digital_level, inp.revenue,
                               inp.fixed_cost, inp.boost, inp.fixed_cost_digital_cut)  # fmt: skip
 
     def step(self, inp: ZoneInputs, t: int, idx=None) -> np.ndarray:
@@ -157,7 +165,7 @@ class FirmPopulation:
         firm_quarter(
             idx, self.key, t,
             self.zs, self.size, self.sqrt_size_rel, self.sme, self.weight, self.risk, self.volume,
-            SECTOR_BOOST, SECTOR_DATA_RISK,
+            self.sector_boost, self.sector_data_risk,
             self.digital_level, self.adopted, self.approval, self.applied_step, self.exports, self.incident,
             inp.revenue, inp.fixed_cost, inp.hazard, inp.gain, inp.subsidy, inp.maturity, inp.green, inp.incident,
             inp.inspection, inp.sigma, inp.boost, inp.fixed_cost_digital_cut, inp.pending_penalty, inp.adoption_cost,
@@ -166,11 +174,11 @@ class FirmPopulation:
         )  # fmt: skip
         return acc
 
-    def process_queues(self, capacity: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
-        """Each zone regulator approves up to ``capacity[z]`` pending applications, first come
-        first served (ties broken by a fixed random key). Returns approvals and summed waits
-        per zone."""
-        pend = np.flatnonzero(self.approval == PENDING)
+    def process_queues(self, capacity: np.ndarray, t: int, min_wait: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Each zone regulator approves up to ``capacity[z]`` pending applications that have
+        waited at least ``min_wait`` quarters (the assessment takes that long), first come first
+        served (ties broken by a fixed random key). Returns approvals and summed waits per zone."""
+        pend = np.flatnonzero((self.approval == PENDING) & (t - self.applied_step >= min_wait))
         nz = self.n_zones
         if len(pend) == 0 or not capacity.any():
             return np.zeros(nz), np.zeros(nz)

@@ -39,6 +39,10 @@ ACC = (
     "pending",  # weighted pending applications
     "ds_activity",  # weighted services activity (imports driver)
     "green",  # applications approved through the green channel (agents)
+    "ds_incidents",  # weighted incidents of services firms (what data-export regulators watch)
+    "ds_data_exporters",  # weighted services firms exporting data with approval
+    "incident_mean",  # expected incidents among the real firms the agents stand for (sum of w x probability)
+    "ds_incident_mean",  # the same for services firms
 )
 _A = {n: i for i, n in enumerate(ACC)}
 NONE, PENDING, APPROVED = 0, 1, 2
@@ -206,10 +210,12 @@ def firm_quarter(
         data_risk = data_risk_s[sector]
         data_exporter = serving and data_risk > 0.0 and ((not is_ds) or approval[i] == APPROVED)
         inc = False
+        prob = 0.0
         if data_exporter:
             rk = np.float64(risk[i])
             insp = min(0.95, inspection[z] * ((1.0 - risk_based) + risk_based * rk))
-            inc = u_incident < incident_p[z] * data_risk * rk * volume[i] * (1.0 - insp)
+            prob = incident_p[z] * data_risk * rk * volume[i] * (1.0 - insp)
+            inc = u_incident < prob
         incident[i] = inc
         # zone totals
         w = weight[i]
@@ -220,6 +226,10 @@ def firm_quarter(
         acc[z, 6] += w * serving
         acc[z, 7] += w * inc
         acc[z, 8] += w * data_exporter
+        acc[z, 14] += w * prob
         if is_ds:
+            acc[z, 12] += w * inc
+            acc[z, 13] += w * data_exporter
+            acc[z, 15] += w * prob
             acc[z, 9] += w * (approval[i] == PENDING)
             acc[z, 10] += w * size[i] * e
