@@ -6,7 +6,7 @@ markers; everything else in the file is left alone)::
     python benchmarks/report.py --run --write docs/performance.md
 
 ``--run`` runs ``bench_firm_step.py``, ``bench_run.py``, ``bench_import.py``, the kernel A/B
-against the last revision before issue 15 (``bench_kernel_ab.py``), and
+against the same model with the old kernel (``bench_kernel_ab.py``), and
 ``bench_scaling.py`` with ``--scaling``, in fresh processes and keeps their lines in
 ``benchmarks/results/latest.jsonl``; without it the tables are rebuilt from that file (or
 ``--results FILE``). Without ``--write`` the tables are printed.
@@ -26,8 +26,10 @@ DEFAULT_RESULTS = HERE / "results" / "latest.jsonl"
 START = "<!-- bench:measured start: written by `python benchmarks/report.py --run --write docs/performance.md` -->"
 END = "<!-- bench:measured end -->"
 SPEED = ("bench_firm_step.py", "bench_run.py", "bench_import.py")
-#: the last revision before issue 15's kernel work: the "before" of the kernel A/B
-BEFORE_ISSUE_15 = "784a0cb"
+#: the "before" of the kernel A/B: main just before this branch's kernel (counter-based draws,
+#: compact columns) was merged, i.e. the same model with the old kernel. (The revision before
+#: any issue-15 work, 784a0cb, ran another model: 5 blocs instead of 4, fewer totals.)
+BEFORE_KERNEL = "3aa85cf"
 
 
 def run(results: Path, scaling: bool) -> None:
@@ -35,7 +37,7 @@ def run(results: Path, scaling: bool) -> None:
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text("", encoding="utf-8")
     env = {**os.environ, "FTZSIM_BENCH_RESULTS": str(results)}
-    scripts = [[s] for s in SPEED] + [["bench_kernel_ab.py", BEFORE_ISSUE_15, "HEAD"]]
+    scripts = [[s] for s in SPEED] + [["bench_kernel_ab.py", BEFORE_KERNEL, "HEAD"]]
     for script, *args in scripts + ([["bench_scaling.py"]] if scaling else []):
         print(f"running {script} {' '.join(args)} ...", file=sys.stderr, flush=True)
         subprocess.run([sys.executable, str(HERE / script), *args], cwd=HERE, env=env, check=True)
@@ -106,7 +108,8 @@ def render(res: dict[str, dict]) -> str:
         r = res["kernel_ab"]
         (a, ma), (b, mb) = r["median_ns"].items()
         lines += [
-            f"**Kernel before and after issue 15** (`bench_kernel_ab.py {a} {b}`: {r['firms']:,} firms, "
+            f"**Kernel before and after** (`bench_kernel_ab.py {a} {b}`, the same model with the old and "
+            f"the new kernel: {r['firms']:,} firms, "
             f"{r['rounds']} rounds of alternating fresh processes; load {_load(r)}): {ma:.1f} ns per firm-step "
             f"at `{a}`, {mb:.1f} ns at `{b}` ({r['ratio_a_over_b']:.2f}x faster).",
             "",
