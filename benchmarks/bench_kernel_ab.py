@@ -1,6 +1,8 @@
 """A/B of the firm kernel between two git revisions, in alternating fresh processes.
 
-    python benchmarks/bench_kernel_ab.py 784a0cb HEAD [--firms 1000000] [--rounds 3]
+    python benchmarks/bench_kernel_ab.py [A [B]] [--firms 1000000] [--rounds 3]
+
+(defaults: A = :data:`BEFORE_KERNEL`, B = ``HEAD``; ``make bench`` runs it that way)
 
 Each revision is exported (``git archive``) to a temporary directory; a child process per
 round imports that tree, builds the baseline at ``--firms`` firms, steps it once and then
@@ -22,6 +24,11 @@ import tempfile
 from pathlib import Path
 
 from common import emit
+
+#: main just before the counter-based, compact kernel was merged: the same model with the
+#: old kernel. (The revision before any issue-15 work, 784a0cb, ran another model: 5 blocs
+#: instead of 4, fewer zone totals.)
+BEFORE_KERNEL = "3aa85cf"
 
 CHILD = r"""
 import inspect, json, statistics, sys, time
@@ -49,8 +56,8 @@ def export(rev: str, root: Path, dest: Path) -> Path:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="firm kernel A/B between two git revisions")
-    ap.add_argument("a")
-    ap.add_argument("b")
+    ap.add_argument("a", nargs="?", default=BEFORE_KERNEL)
+    ap.add_argument("b", nargs="?", default="HEAD")
     ap.add_argument("--firms", type=int, default=1_000_000)
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args(argv)

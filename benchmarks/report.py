@@ -26,10 +26,6 @@ DEFAULT_RESULTS = HERE / "results" / "latest.jsonl"
 START = "<!-- bench:measured start: written by `python benchmarks/report.py --run --write docs/performance.md` -->"
 END = "<!-- bench:measured end -->"
 SPEED = ("bench_firm_step.py", "bench_run.py", "bench_import.py")
-#: the "before" of the kernel A/B: main just before this branch's kernel (counter-based draws,
-#: compact columns) was merged, i.e. the same model with the old kernel. (The revision before
-#: any issue-15 work, 784a0cb, ran another model: 5 blocs instead of 4, fewer totals.)
-BEFORE_KERNEL = "3aa85cf"
 
 
 def run(results: Path, scaling: bool) -> None:
@@ -37,7 +33,7 @@ def run(results: Path, scaling: bool) -> None:
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text("", encoding="utf-8")
     env = {**os.environ, "FTZSIM_BENCH_RESULTS": str(results)}
-    scripts = [[s] for s in SPEED] + [["bench_kernel_ab.py", BEFORE_KERNEL, "HEAD"]]
+    scripts = [[s] for s in SPEED] + [["bench_kernel_ab.py"]]
     for script, *args in scripts + ([["bench_scaling.py"]] if scaling else []):
         print(f"running {script} {' '.join(args)} ...", file=sys.stderr, flush=True)
         subprocess.run([sys.executable, str(HERE / script), *args], cwd=HERE, env=env, check=True)
