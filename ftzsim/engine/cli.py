@@ -1,4 +1,8 @@
-"""``ftzsim sweep`` and ``ftzsim sensitivity``."""
+"""``ftzsim sweep``, ``sensitivity``, ``compare``, ``robustness`` and ``discover``.
+
+Each command is a plain function over typed options that calls one library function and
+writes what it returns, so a notebook gets exactly what the command writes.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ __all__ = ["register"]
 def register(app: typer.Typer) -> None:
     app.command("sweep")(sweep_cmd)
     app.command("sensitivity")(sensitivity_cmd)
+    app.command("compare")(compare_cmd)
 
 
 def sweep_cmd(
@@ -115,3 +120,55 @@ def _problem(man: dict, frame) -> dict:
         return problem
     return {"num_vars": len(names), "names": names, "bounds": [[float(frame[n].min()), float(frame[n].max())]
                                                                   for n in names]}  # fmt: skip
+
+
+def compare_cmd(
+    runs: Annotated[list[Path], typer.Argument(help="`ftzsim run` output directories; the first is the reference A")],
+    out: Annotated[Path, typer.Option("--out", help="figure file (.png, .pdf or .svg); FIG.csv and FIG.json beside")],
+    outcome: Annotated[str, typer.Option(help="national outcome of the series and difference panels")] = "ds_exports",
+    year: Annotated[int | None, typer.Option(help="year of the forest plot (default: the last common year)")] = None,
+    forest: Annotated[list[str] | None, typer.Option(help="outcome of the forest plot; repeatable")] = None,
+    level: Annotated[float, typer.Option(min=0.5, max=0.999, help="confidence level of the t-intervals")] = 0.95,
+) -> None:
+    """Compare runs made on the same seeds: series with bands, paired difference B-A, forest plot."""
+    import matplotlib.pyplot as plt
+
+    from ftzsim.analysis.decision import compare_difference, compare_series, forest_plot, save_figure
+    from ftzsim.analysis.figures import style
+    from ftzsim.engine.compare import FOREST_OUTCOMES, compare_runs, comparison_table, load_run
+    from ftzsim.io import UserError
+    from ftzsim.model.outcomes import NATIONAL_OUTCOMES
+
+    if len(runs) < 2:
+        raise UserError("RUNS: give at least two `ftzsim run` directories (the reference first)")
+    if out.suffix not in (".png", ".pdf", ".svg"):
+        raise UserError(f"--out {out}: the suffix must be .png, .pdf or .svg")
+    if not out.resolve().parent.is_dir():
+        raise UserError(f"--out {out}: directory {out.parent} does not exist")
+    for name in [outcome, *(forest or [])]:
+        if name not in NATIONAL_OUTCOMES:
+            raise UserError(f"outcome {name!r}: allowed: {', '.join(NATIONAL_OUTCOMES)}")
+    labels = [p.name or str(p) for p in runs]
+    if len(set(labels)) < len(labels):  # same folder name under different parents
+        labels = [str(p) for p in runs]
+    loaded = [load_run(p, label) for p, label in zip(runs, labels, strict=True)]
+    panels = compare_runs(loaded, outcome, year, tuple(forest or FOREST_OUTCOMES), level=level)
+    table = comparison_table(panels)
+    with plt.rc_context(style()):
+        fig, axes = plt.subplots(1, 3, figsize=(14, 4.0), layout="constrained")
+        compare_series(panels["series"], ax=axes[0])
+        compare_difference(panels["difference"], ax=axes[1])
+        forest_plot(panels["forest"], ax=axes[2])
+        meta = {"kind": "ftzsim.compare", "runs": labels, "reference": labels[0], "outcome": outcome,
+                "year": panels["year"], "level": level, "seeds": loaded[0].seeds,
+                "scenarios": {r.label: {"scenario": r.manifest.get("scenario"),
+                                        "scenario_sha256": r.manifest.get("scenario_sha256"),
+                                        "overrides": r.manifest.get("overrides")} for r in loaded}}  # fmt: skip
+        try:
+            save_figure(fig, out, table, meta)
+        finally:
+            plt.close(fig)
+    f = panels["forest"]
+    for r in f.itertuples():
+        typer.echo(f"{r.run:20s} {r.outcome:20s} {r.year}  diff {r.diff:12.4g}  [{r.low:.4g}, {r.high:.4g}]  n={r.n}")
+    typer.echo(f"written: {out}, {out.name}.csv, {out.name}.json")
