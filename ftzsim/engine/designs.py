@@ -21,7 +21,9 @@ from ftzsim import levers as L
 
 __all__ = ["MAX_DESIGN_ROWS", "METHODS", "Design", "design_rows", "make_design"]
 
-METHODS = ("factorial", "lhs", "sobol", "morris", "fast", "file", "scenarios")
+METHODS = ("factorial", "lhs", "sobol", "morris", "fast", "file", "scenarios", "policies")
+#: Columns that label design rows and are not model inputs (the policies design's ids).
+LABELS = ("row_id", "policy_id", "scenario_id", "policy")
 #: Largest design built (rows). A design is held in memory (8 bytes per value) and written
 #: to design.parquet before the first run, so a design that would exhaust memory or take
 #: years to run (a 10-level factorial of 47 levers has 1e47 rows) is refused up front.
@@ -42,7 +44,7 @@ class Design:
         return list(self.problem["names"])
 
     def rows(self) -> list[dict[str, Any]]:
-        cols = [c for c in self.frame.columns if c != "row_id"]
+        cols = [c for c in self.frame.columns if c not in LABELS]
         return [{c: _plain(r[c]) for c in cols} for r in self.frame.to_dict("records")]
 
     def X(self) -> np.ndarray:
@@ -134,6 +136,8 @@ def make_design(
     """
     if method not in METHODS:
         raise ValueError(f"unknown design method {method!r}; allowed: {', '.join(METHODS)}")
+    if method == "policies":
+        raise ValueError("policies x scenarios designs are built by ftzsim.engine.policies.policies_design")
     if method == "scenarios":
         names = list(scenarios or [])
         df = pd.DataFrame({"row_id": np.arange(len(names), dtype=np.int64), "scenario": names})
