@@ -18,6 +18,7 @@ def register(app: typer.Typer) -> None:
     app.command("sweep")(sweep_cmd)
     app.command("sensitivity")(sensitivity_cmd)
     app.command("compare")(compare_cmd)
+    app.command("robustness")(robustness_cmd)
 
 
 def sweep_cmd(
@@ -172,3 +173,49 @@ def compare_cmd(
     for r in f.itertuples():
         typer.echo(f"{r.run:20s} {r.outcome:20s} {r.year}  diff {r.diff:12.4g}  [{r.low:.4g}, {r.high:.4g}]  n={r.n}")
     typer.echo(f"written: {out}, {out.name}.csv, {out.name}.json")
+
+
+def robustness_cmd(
+    sweep_dir: Annotated[Path, typer.Argument(help="a policies x scenarios sweep directory")],
+    outcome: Annotated[str, typer.Option(help="scalar outcome column to rank policies by")],
+    maximize: Annotated[bool, typer.Option("--maximize/--minimize", help="is more of the outcome better?")] = True,
+    threshold: Annotated[
+        list[str] | None,
+        typer.Option(help="satisficing condition OUTCOME<VALUE (<, <=, >, >=; VALUE or policy:NAME); repeatable"),
+    ] = None,
+    quantile: Annotated[float, typer.Option(min=0.5, max=1.0, help="quantile of regret reported beside the max")] = 0.9,
+) -> None:
+    """Regret and satisficing of each policy across scenarios: DIR/robustness/OUTCOME.{csv,md,png}."""
+    import matplotlib.pyplot as plt
+
+    from ftzsim.analysis.decision import regret_plot, save_figure
+    from ftzsim.analysis.figures import style
+    from ftzsim.engine.robustness import markdown, parse_threshold, regret_matrix, robustness_table, scenario_means
+    from ftzsim.engine.store import load_results
+    from ftzsim.io import UserError, write_parquet
+
+    try:
+        ths = [parse_threshold(t) for t in threshold or []]
+        results = load_results(sweep_dir)
+        table = robustness_table(results, outcome, maximize, ths, quantile)
+    except ValueError as exc:
+        raise UserError(f"{sweep_dir}: {exc}") from None
+    out = Path(sweep_dir) / "robustness"
+    out.mkdir(exist_ok=True)
+    stem = out / outcome
+    reg = regret_matrix(scenario_means(results, [outcome]), outcome, maximize)
+    write_parquet(reg.rename(columns=str).reset_index(), out / f"{outcome}_regret_matrix.parquet")
+    (out / f"{outcome}.md").write_text(markdown(table, ths), encoding="utf-8")
+    with plt.rc_context(style()):
+        fig, ax = plt.subplots(figsize=(6.4, 0.6 + 0.35 * len(table) + 1.2), layout="constrained")
+        regret_plot(table, ax=ax, title=f"{outcome}: regret across {int(table['n_scenarios'].iloc[0])} scenarios")
+        try:
+            save_figure(fig, stem.with_suffix(".png"), table, {"kind": "ftzsim.robustness", "outcome": outcome,
+                        "maximize": maximize, "thresholds": [str(t) for t in ths], "quantile": quantile})  # fmt: skip
+        finally:
+            plt.close(fig)
+    table.to_csv(stem.with_suffix(".csv"), index=False)
+    q_col = next(c for c in table.columns if c.endswith("_regret") and c not in ("max_regret", "mean_regret"))
+    shown = ["policy", "mean", "max_regret", q_col, "satisficing"]
+    typer.echo(table[shown].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    typer.echo(f"written to {out}")

@@ -202,7 +202,12 @@ def policies_design(policies: pd.DataFrame, scenarios: pd.DataFrame, settings: d
     sid = np.tile(np.arange(S), P)
     X = np.hstack([policies[levers].to_numpy(dtype=float)[pid], scenarios[uncs].to_numpy(dtype=float)[sid]])
     names = levers + uncs
-    problem = L.salib_problem(names, {k: v for k, v in (bounds or {}).items() if k in names})
+    if all(n in L.REGISTRY for n in names):
+        problem = L.salib_problem(names, {k: v for k, v in (bounds or {}).items() if k in names})
+    else:  # any function, not the model: bounds from the rows (or as given)
+        data = pd.concat([policies[levers].reset_index(drop=True), scenarios[uncs].reset_index(drop=True)], axis=1)
+        b = [list((bounds or {}).get(n, (float(data[n].min()), float(data[n].max())))) for n in names]
+        problem = {"num_vars": len(names), "names": names, "bounds": b}
     d: Design = _finish("policies", X, problem, {"policies": list(policies["policy"]), "levers": levers,
                                                  "uncertainties": uncs, "n_policies": P, "n_scenarios": S,
                                                  **(settings or {})})  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["ISHIGAMI_S1", "ISHIGAMI_ST", "ishigami", "sometimes_fails"]
+__all__ = ["ISHIGAMI_S1", "ISHIGAMI_ST", "ishigami", "planted_box", "policy_times_scenario", "sometimes_fails"]
 
 #: Analytic indices of the Ishigami function with a = 7, b = 0.1 (Ishigami & Homma 1990;
 #: Saltelli et al. 2008, Global Sensitivity Analysis: The Primer).
@@ -40,3 +40,22 @@ def slow_model(params: dict, seed: int) -> dict[str, float]:
 
     time.sleep(0.05)
     return {"y": params["x"] * 2.0 + seed % 11}
+
+
+def policy_times_scenario(params: dict, seed: int) -> dict[str, float]:
+    """``y = p * s`` of a policy value ``p`` and a scenario value ``s`` (deterministic), and
+    ``noisy = y + seed noise`` (to check that robustness averages replicates): regret tables
+    of it can be worked out by hand (tests/decision/test_robustness.py)."""
+    y = float(params["p"]) * float(params["s"])
+    return {"y": y, "noisy": y + (seed % 5 - 2) * 0.1}
+
+
+def planted_box(params: dict, seed: int) -> dict[str, float]:
+    """1 inside x1 in [0.2, 0.5] and x3 in [0.6, 0.9], 0 outside, plus seeded normal noise
+    (sd 0.1): scenario discovery must find that box (tests/decision/test_discovery.py)."""
+    import numpy as np
+
+    inside = 0.2 <= params["x1"] <= 0.5 and 0.6 <= params["x3"] <= 0.9
+    # noise drawn from the seed and the inputs: every row its own draw, reproducibly
+    key = [seed, *(int(float(v) * 2**32) for _, v in sorted(params.items()))]
+    return {"y": float(inside) + 0.1 * float(np.random.default_rng(np.random.SeedSequence(key)).standard_normal())}
