@@ -151,8 +151,8 @@ def box_plot(boxes: pd.DataFrame, bounds: dict[str, tuple[float, float]], box: i
               for r in b.itertuples()]  # fmt: skip
     ax.set_yticks(y, labels)
     ax.set_xlim(-0.02, 1.02)
-    ax.set_xlabel("share of the parameter's range")
-    ax.invert_yaxis()
+    ax.set_xlabel("share of the parameter's range (design bounds)")
+    ax.set_ylim(len(b) - 0.5, -0.8)
     if len(b):
         ax.set_title(title or f"box {box}: coverage {b['coverage'].iloc[0]:.2f}, density {b['density'].iloc[0]:.2f}")
     return ax

@@ -19,6 +19,7 @@ def register(app: typer.Typer) -> None:
     app.command("sensitivity")(sensitivity_cmd)
     app.command("compare")(compare_cmd)
     app.command("robustness")(robustness_cmd)
+    app.command("discover")(discover_cmd)
 
 
 def sweep_cmd(
@@ -218,4 +219,75 @@ def robustness_cmd(
     q_col = next(c for c in table.columns if c.endswith("_regret") and c not in ("max_regret", "mean_regret"))
     shown = ["policy", "mean", "max_regret", q_col, "satisficing"]
     typer.echo(table[shown].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    typer.echo(f"written to {out}")
+
+
+def discover_cmd(
+    sweep_dir: Annotated[Path, typer.Argument(help="a sweep directory written by ftzsim sweep")],
+    outcome: Annotated[str, typer.Option(help="scalar outcome column, or reducer:outcome over the series")],
+    above: Annotated[float | None, typer.Option(help="cases of interest: outcome above this value")] = None,
+    below: Annotated[float | None, typer.Option(help="cases of interest: outcome below this value")] = None,
+    method: Annotated[str, typer.Option(help="prim or cart")] = "prim",
+    parameters: Annotated[
+        list[str] | None, typer.Option("--parameter", help="input to search over; repeatable")
+    ] = None,
+    threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="PRIM: minimum density of the chosen box")] = 0.8,
+    alpha: Annotated[float, typer.Option(min=0.01, max=0.49, help="PRIM: share peeled per step")] = 0.05,
+    mass_min: Annotated[float, typer.Option(min=0.001, max=0.5, help="smallest box (share of runs)")] = 0.05,
+    boxes: Annotated[int, typer.Option(min=1, max=10, help="PRIM: boxes to find, each on what the last left")] = 1,
+    step: Annotated[int | None, typer.Option(min=0, help="PRIM: take this trajectory step as the box")] = None,
+    max_depth: Annotated[int, typer.Option(min=1, max=12, help="CART: depth of the tree")] = 4,
+    seed: Annotated[int, typer.Option(min=0, help="seed of CART and the extra-trees scores")] = 0,
+) -> None:
+    """Scenario discovery: boxes of inputs where OUTCOME is above/below X (PRIM or CART), in
+    DIR/discovery/OUTCOME/: boxes.csv, tradeoff.csv/.png (PRIM), box.png, feature_scores.csv."""
+    import matplotlib.pyplot as plt
+
+    from ftzsim.analysis.decision import box_plot, save_figure, tradeoff_plot
+    from ftzsim.analysis.figures import style
+    from ftzsim.engine.discovery import discover, discovery_inputs
+    from ftzsim.io import UserError, write_json
+
+    if (above is None) == (below is None):
+        raise UserError("give exactly one of --above X or --below X")
+    if method not in ("prim", "cart"):
+        raise UserError(f"--method {method!r}: allowed: prim, cart")
+    try:
+        X, values, bounds = discovery_inputs(sweep_dir, outcome, parameters)
+        res = discover(X, values, above=above, below=below, method=method, threshold=threshold, alpha=alpha,
+                       mass_min=mass_min, n_boxes=boxes, step=step, max_depth=max_depth, seed=seed)  # fmt: skip
+    except ValueError as exc:
+        raise UserError(f"{sweep_dir}: {exc}") from None
+    out = Path(sweep_dir) / "discovery" / outcome.replace(":", "-")
+    out.mkdir(parents=True, exist_ok=True)
+    cond = f"{outcome} > {above:g}" if above is not None else f"{outcome} < {below:g}"
+    meta = {"kind": "ftzsim.discover", "outcome": outcome, "cases": cond, "method": method, "n_cases": res["n_cases"],
+            "n_runs": res["n_runs"], "threshold": threshold, "alpha": alpha, "mass_min": mass_min,
+            "chosen_step": res["chosen"], "parameters": list(X.columns)}  # fmt: skip
+    res["boxes"].to_csv(out / "boxes.csv", index=False)
+    res["scores"].to_csv(out / "feature_scores.csv", index=False)
+    with plt.rc_context(style()):
+        if res["tradeoff"] is not None:
+            fig, ax = plt.subplots(figsize=(5.6, 4.2), layout="constrained")
+            tradeoff_plot(res["tradeoff"], res["chosen"], ax=ax, title=f"PRIM trade-off: {cond}")
+            try:
+                save_figure(fig, out / "tradeoff.png", res["tradeoff"], meta)
+            finally:
+                plt.close(fig)
+            res["tradeoff"].to_csv(out / "tradeoff.csv", index=False)
+        n_rows = max(1, int((res["boxes"]["box"] == 0).sum()))
+        fig, ax = plt.subplots(figsize=(5.6, 1.2 + 0.4 * n_rows), layout="constrained")
+        box_plot(res["boxes"], bounds, box=0, ax=ax)
+        try:
+            save_figure(fig, out / "box.png", res["boxes"], meta)
+        finally:
+            plt.close(fig)
+    write_json(meta, out / "discovery.json")
+    typer.echo(f"{res['n_cases']} of {res['n_runs']} runs have {cond}")
+    if res["boxes"].empty:
+        typer.echo("no box found")
+    for r in res["boxes"].itertuples():
+        qp = f"  qp={r.qp:.2g}" if "qp" in res["boxes"].columns else ""
+        typer.echo(f"box {r.box}: {r.lower:10.4g} <= {r.parameter:28s} <= {r.upper:<10.4g} "
+                   f"coverage {r.coverage:.2f} density {r.density:.2f}{qp}")  # fmt: skip
     typer.echo(f"written to {out}")
