@@ -87,6 +87,7 @@ def sensitivity_cmd(
     write_parquet(idx, out / f"{stem}.parquet")
     noise = noise_share(values)
     write_json({"outcome": outcome, "method": idx["method"].iloc[0], "noise_share": noise,
+                "interval": f"95% {idx['interval'].iloc[0]}",
                 "runs": len(values), "rows": len(frame)}, out / f"{stem}.json")  # fmt: skip
     with plt.rc_context(style()):
         fig, ax = plt.subplots(figsize=(6.4, 3.8), layout="constrained")
@@ -108,6 +109,7 @@ def sensitivity_cmd(
     shown = idx[idx["index"].isin(["S1", "ST", "mu_star", "delta"])]
     for r in shown.itertuples():
         typer.echo(f"{r.parameter:28s} {r.index:8s} {r.value:8.3f} ± {r.conf:.3f}")
+    typer.echo(f"± is the half-width of a 95% interval ({idx['interval'].iloc[0]})")
     typer.echo(f"seed noise: {noise:.1%} of output variance; written to {out}")
 
 

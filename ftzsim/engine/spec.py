@@ -14,6 +14,7 @@
     n = 1024                      # base samples (sobol), trajectories (morris), rows (lhs, fast)
     parameters = ["data_openness", "bass_q"]   # or "ALL": every registry parameter
     second_order = true           # sobol
+    scrambles = 8                 # sobol: R independent scrambles, t-intervals across them
     levels = 3                    # factorial
     num_levels = 4                # morris
     file = "design.csv"           # file
@@ -85,6 +86,7 @@ class _Design(BaseModel):
     n: int = Field(16, ge=1, le=1_000_000)
     parameters: list[str] | Literal["ALL"] = Field(default_factory=list)
     second_order: bool = True
+    scrambles: int = Field(1, ge=1, le=64)
     levels: int = Field(3, ge=2, le=50)
     num_levels: int = Field(4, ge=2, le=20)
     file: str | None = None
@@ -227,13 +229,16 @@ def load_experiment(path: str | Path) -> Experiment:
         problems.append(("design.parameters", f"method {d.method!r} needs at least one parameter"))
     if d.method == "fast" and d.n <= 64:
         problems.append(("design.n", f"{d.n} is not allowed; allowed: n > 64 for fast (N > 4 M^2 with M = 4)"))
+    if d.scrambles > 1 and d.method != "sobol":
+        problems.append(("design.scrambles", f"{d.scrambles} is not allowed for method {d.method!r}; allowed: 1 "
+                         "(independent scrambles are a sobol design option)"))  # fmt: skip
     if d.method == "sobol" and d.n & (d.n - 1):
         problems.append(("design.n", f"{d.n} is not allowed; allowed: a power of 2 for sobol (balanced sequence)"))
     if d.method not in ("file", "scenarios", "policies") and isinstance(d.parameters, list):
         field = {"factorial": "design.levels"}.get(d.method, "design.n")
         try:
             check_design_size(design_rows(d.method, len(d.parameters), d.n, levels=d.levels,
-                                          second_order=d.second_order))  # fmt: skip
+                                          second_order=d.second_order, scrambles=d.scrambles))  # fmt: skip
         except ValueError as exc:
             problems.append((field, str(exc)))
     if d.method == "file":
@@ -265,7 +270,7 @@ def load_experiment(path: str | Path) -> Experiment:
             design = make_design(
                 d.method, d.parameters, d.n, seed=f.experiment.master_seed if d.seed is None else d.seed,
                 bounds=bounds, levels=d.levels, second_order=d.second_order, num_levels=d.num_levels,
-                file=(path.parent / d.file) if d.file else None,
+                file=(path.parent / d.file) if d.file else None, scrambles=d.scrambles,
                 scenarios=[s if s in bundled else str((path.parent / s).resolve()) for s in d.scenarios],
             )  # fmt: skip
     except ValueError as exc:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["ISHIGAMI_S1", "ISHIGAMI_ST", "ishigami", "planted_box", "policy_times_scenario", "sometimes_fails"]
+__all__ = [
+    "G_A",
+    "ISHIGAMI_S1",
+    "ISHIGAMI_ST",
+    "g_function",
+    "g_indices",
+    "ishigami",
+    "planted_box",
+    "policy_times_scenario",
+    "sometimes_fails",
+]
 
 #: Analytic indices of the Ishigami function with a = 7, b = 0.1 (Ishigami & Homma 1990;
 #: Saltelli et al. 2008, Global Sensitivity Analysis: The Primer).
@@ -59,3 +69,28 @@ def planted_box(params: dict, seed: int) -> dict[str, float]:
     # noise drawn from the seed and the inputs: every row its own draw, reproducibly
     key = [seed, *(int(float(v) * 2**32) for _, v in sorted(params.items()))]
     return {"y": float(inside) + 0.1 * float(np.random.default_rng(np.random.SeedSequence(key)).standard_normal())}
+
+
+#: Coefficients of Sobol's G-function used in the tests: small a = important input.
+G_A = (0.0, 1.0, 4.5, 9.0, 99.0)
+
+
+def g_function(X, a=G_A):
+    """Sobol's G-function ``prod_i (|4 x_i - 2| + a_i) / (1 + a_i)`` on [0, 1]^D, vectorised
+    over the rows of ``X`` (Saltelli et al. 2008, The Primer, §3.6)."""
+    import numpy as np
+
+    X = np.atleast_2d(np.asarray(X, dtype=float))
+    a = np.asarray(a, dtype=float)
+    return np.prod((np.abs(4 * X - 2) + a) / (1 + a), axis=1)
+
+
+def g_indices(a=G_A) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Analytic first-order and total indices of :func:`g_function`:
+    ``V_i = 1 / (3 (1 + a_i)^2)``, ``V = prod(1 + V_i) - 1``, ``S_i = V_i / V``,
+    ``ST_i = V_i prod_{j != i}(1 + V_j) / V``."""
+    v = [1 / (3 * (1 + ai) ** 2) for ai in a]
+    total = math.prod(1 + vi for vi in v) - 1
+    s1 = tuple(vi / total for vi in v)
+    st = tuple(vi * math.prod(1 + vj for j, vj in enumerate(v) if j != i) / total for i, vi in enumerate(v))
+    return s1, st
