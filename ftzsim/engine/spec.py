@@ -147,10 +147,13 @@ class Experiment:
 
         d = self.design
         small = {"sobol": 4, "morris": 3, "lhs": 6, "fast": 65, "factorial": 2}
-        if d.method == "policies":  # every policy, on the first three scenarios
-            frame = d.frame[d.frame["scenario_id"] < 3].reset_index(drop=True)
+        if d.method == "policies":  # the first six policies on the first four scenarios
+            frame = d.frame[(d.frame["policy_id"] < 6) & (d.frame["scenario_id"] < 4)].reset_index(drop=True)
             frame["row_id"] = np.arange(len(frame), dtype=np.int64)
-            design = dataclasses.replace(d, frame=frame, settings={**d.settings, "n_scenarios": 3})
+            st = d.settings
+            settings = {**st, "policies": st["policies"][:6], "n_policies": min(6, st["n_policies"]),
+                        "n_scenarios": min(4, st["n_scenarios"])}  # fmt: skip
+            design = dataclasses.replace(d, frame=frame, settings=settings)
         elif d.method in small:
             design = make_design(d.method, d.parameters, small[d.method], seed=self.master_seed,
                                  levels=2, second_order=d.settings.get("second_order", True),
