@@ -30,6 +30,7 @@ __all__ = [
     "regret_plot",
     "save_figure",
     "tradeoff_plot",
+    "write_text",
 ]
 
 
@@ -188,3 +189,17 @@ def save_figure(fig, out: str | Path, data: pd.DataFrame, meta: dict) -> list[Pa
         Path(tmp).unlink(missing_ok=True)
     js = write_json({**meta, **prov, "figure": out.name, "data": csv.name}, out.with_name(out.name + ".json"))
     return [out, csv, js]
+
+
+def write_text(text: str, path: str | Path) -> Path:
+    """Write ``text`` to ``path`` under a temporary name and rename it: complete or absent."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.resolve().parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        _publish(tmp)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+    return path

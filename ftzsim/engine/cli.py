@@ -191,7 +191,7 @@ def robustness_cmd(
     """Regret and satisficing of each policy across scenarios: DIR/robustness/OUTCOME.{csv,md,png}."""
     import matplotlib.pyplot as plt
 
-    from ftzsim.analysis.decision import regret_plot, save_figure
+    from ftzsim.analysis.decision import regret_plot, save_figure, write_text
     from ftzsim.analysis.figures import style
     from ftzsim.engine.robustness import markdown, parse_threshold, regret_matrix, robustness_table, scenario_means
     from ftzsim.engine.store import load_results
@@ -208,7 +208,7 @@ def robustness_cmd(
     stem = out / outcome
     reg = regret_matrix(scenario_means(results, [outcome]), outcome, maximize)
     write_parquet(reg.rename(columns=str).reset_index(), out / f"{outcome}_regret_matrix.parquet")
-    (out / f"{outcome}.md").write_text(markdown(table, ths), encoding="utf-8")
+    write_text(markdown(table, ths), out / f"{outcome}.md")
     with plt.rc_context(style()):
         fig, ax = plt.subplots(figsize=(6.4, 0.6 + 0.35 * len(table) + 1.2), layout="constrained")
         regret_plot(table, ax=ax, title=f"{outcome}: regret across {int(table['n_scenarios'].iloc[0])} scenarios")
@@ -217,7 +217,7 @@ def robustness_cmd(
                         "maximize": maximize, "thresholds": [str(t) for t in ths], "quantile": quantile})  # fmt: skip
         finally:
             plt.close(fig)
-    table.to_csv(stem.with_suffix(".csv"), index=False)
+    write_text(table.to_csv(index=False), stem.with_suffix(".csv"))
     q_col = next(c for c in table.columns if c.endswith("_regret") and c not in ("max_regret", "mean_regret"))
     shown = ["policy", "mean", "max_regret", q_col, "satisficing"]
     typer.echo(table[shown].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
@@ -245,7 +245,7 @@ def discover_cmd(
     DIR/discovery/OUTCOME/: boxes.csv, tradeoff.csv/.png (PRIM), box.png, feature_scores.csv."""
     import matplotlib.pyplot as plt
 
-    from ftzsim.analysis.decision import box_plot, save_figure, tradeoff_plot
+    from ftzsim.analysis.decision import box_plot, save_figure, tradeoff_plot, write_text
     from ftzsim.analysis.figures import style
     from ftzsim.engine.discovery import discover, discovery_inputs
     from ftzsim.io import UserError, write_json
@@ -266,8 +266,8 @@ def discover_cmd(
     meta = {"kind": "ftzsim.discover", "outcome": outcome, "cases": cond, "method": method, "n_cases": res["n_cases"],
             "n_runs": res["n_runs"], "threshold": threshold, "alpha": alpha, "mass_min": mass_min,
             "chosen_step": res["chosen"], "parameters": list(X.columns)}  # fmt: skip
-    res["boxes"].to_csv(out / "boxes.csv", index=False)
-    res["scores"].to_csv(out / "feature_scores.csv", index=False)
+    write_text(res["boxes"].to_csv(index=False), out / "boxes.csv")
+    write_text(res["scores"].to_csv(index=False), out / "feature_scores.csv")
     with plt.rc_context(style()):
         if res["tradeoff"] is not None:
             fig, ax = plt.subplots(figsize=(5.6, 4.2), layout="constrained")
@@ -276,7 +276,7 @@ def discover_cmd(
                 save_figure(fig, out / "tradeoff.png", res["tradeoff"], meta)
             finally:
                 plt.close(fig)
-            res["tradeoff"].to_csv(out / "tradeoff.csv", index=False)
+            write_text(res["tradeoff"].to_csv(index=False), out / "tradeoff.csv")
         n_rows = max(1, int((res["boxes"]["box"] == 0).sum()))
         fig, ax = plt.subplots(figsize=(5.6, 1.2 + 0.4 * n_rows), layout="constrained")
         box_plot(res["boxes"], bounds, box=0, ax=ax)
