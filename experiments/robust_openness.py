@@ -36,6 +36,11 @@ TOLERANCE = 5.0  # incidents per 1,000 data exporters per quarter: risk_toleranc
 
 def main() -> None:
     exp, out = run("robust_openness", __doc__)
+    analyse(exp, out)
+
+
+def analyse(exp, out) -> dict:
+    """Robustness, discovery and figures of a finished sweep of ``exp`` in ``out``."""
     ana = out / "analysis"
     ana.mkdir(exist_ok=True)
     results = load_results(out)
@@ -97,6 +102,7 @@ def main() -> None:
     (ana / "summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
     print(table[["policy", "mean", "max_regret", "p90_regret", "satisficing"]].to_string(index=False))
     print(json.dumps(summary, indent=2, default=str))
+    return summary
 
 
 if __name__ == "__main__":  # worker processes import this module again
