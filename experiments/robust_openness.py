@@ -56,7 +56,7 @@ def analyse(exp, out) -> dict:
     ok = ((results[RATE] < TOLERANCE) & (results[EXPORTS] >= base)).to_numpy(dtype=float)
     inputs = exp.design.settings["levers"] + exp.design.settings["uncertainties"]
     X = results[inputs].loc[:, results[inputs].nunique() > 1]
-    found = discover(X, ok, above=0.5, threshold=0.7)
+    found = discover(X, ok, above=0.5, threshold=0.7, max_qp=0.05)
     disc = ana / "discovery"
     disc.mkdir(exist_ok=True)
     found["boxes"].to_csv(disc / "boxes.csv", index=False)

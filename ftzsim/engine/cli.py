@@ -238,6 +238,9 @@ def discover_cmd(
     mass_min: Annotated[float, typer.Option(min=0.001, max=0.5, help="smallest box (share of runs)")] = 0.05,
     boxes: Annotated[int, typer.Option(min=1, max=10, help="PRIM: boxes to find, each on what the last left")] = 1,
     step: Annotated[int | None, typer.Option(min=0, help="PRIM: take this trajectory step as the box")] = None,
+    max_qp: Annotated[
+        float | None, typer.Option(min=0.0, max=1.0, help="PRIM: drop restrictions with a quasi-p-value above this")
+    ] = None,
     max_depth: Annotated[int, typer.Option(min=1, max=12, help="CART: depth of the tree")] = 4,
     seed: Annotated[int, typer.Option(min=0, help="seed of CART and the extra-trees scores")] = 0,
 ) -> None:
@@ -257,7 +260,8 @@ def discover_cmd(
     try:
         X, values, bounds = discovery_inputs(sweep_dir, outcome, parameters)
         res = discover(X, values, above=above, below=below, method=method, threshold=threshold, alpha=alpha,
-                       mass_min=mass_min, n_boxes=boxes, step=step, max_depth=max_depth, seed=seed)  # fmt: skip
+                       mass_min=mass_min, n_boxes=boxes, step=step, max_depth=max_depth, seed=seed,
+                       max_qp=max_qp)  # fmt: skip
     except ValueError as exc:
         raise UserError(f"{sweep_dir}: {exc}") from None
     out = Path(sweep_dir) / "discovery" / outcome.replace(":", "-")
@@ -265,7 +269,7 @@ def discover_cmd(
     cond = f"{outcome} > {above:g}" if above is not None else f"{outcome} < {below:g}"
     meta = {"kind": "ftzsim.discover", "outcome": outcome, "cases": cond, "method": method, "n_cases": res["n_cases"],
             "n_runs": res["n_runs"], "threshold": threshold, "alpha": alpha, "mass_min": mass_min,
-            "chosen_step": res["chosen"], "parameters": list(X.columns)}  # fmt: skip
+            "chosen_step": res["chosen"], "max_qp": max_qp, "parameters": list(X.columns)}  # fmt: skip
     write_text(res["boxes"].to_csv(index=False), out / "boxes.csv")
     write_text(res["scores"].to_csv(index=False), out / "feature_scores.csv")
     with plt.rc_context(style()):

@@ -53,7 +53,8 @@ def discovery_inputs(sweep_dir: str | Path, outcome: str, parameters: list[str] 
 
 def discover(X: pd.DataFrame, values: np.ndarray, *, above: float | None = None, below: float | None = None,
              method: str = "prim", threshold: float = 0.8, alpha: float = 0.05, mass_min: float = 0.05,
-             n_boxes: int = 1, step: int | None = None, max_depth: int = 4, seed: int = 0) -> dict:  # fmt: skip
+             n_boxes: int = 1, step: int | None = None, max_depth: int = 4, seed: int = 0,
+             max_qp: float | None = None) -> dict:  # fmt: skip
     """Boxes where ``values > above`` (or ``values < below``) concentrate, with feature scores.
 
     Returns a dict: ``boxes`` (``box, parameter, lower, upper, coverage, density`` and
@@ -67,7 +68,8 @@ def discover(X: pd.DataFrame, values: np.ndarray, *, above: float | None = None,
     if method == "prim":
         from ftzsim.engine.prim import prim
 
-        res = prim(X, y, alpha=alpha, mass_min=mass_min, threshold=threshold, n_boxes=n_boxes, step=step)
+        res = prim(X, y, alpha=alpha, mass_min=mass_min, threshold=threshold, n_boxes=n_boxes, step=step,
+                   max_qp=max_qp)  # fmt: skip
         boxes = res.table()
         tradeoff, chosen = res.boxes[0].trajectory, res.boxes[0].chosen
     elif method == "cart":

@@ -20,6 +20,8 @@ The algorithm, as in EMA Workbench's ``analysis.prim`` (Kwakkel 2017):
    box's density beats the density of the same box with that restriction dropped (EMA's
    ``_calculate_quasip``); a large value says the restriction is not doing much.
 
+5. Optionally (``max_qp``), restrictions whose quasi-p-value is above a level are dropped.
+
 Further boxes cover what the first one missed: the points inside a box are removed and the
 search repeated (``n_boxes``).
 
@@ -193,7 +195,8 @@ def quasi_p_values(X: pd.DataFrame, y, limits: pd.DataFrame) -> dict[str, float]
 
 
 def prim(X: pd.DataFrame, y, *, alpha: float = 0.05, mass_min: float = 0.05, threshold: float = 0.8,
-         paste: bool = True, n_boxes: int = 1, step: int | None = None) -> PrimResult:  # fmt: skip
+         paste: bool = True, n_boxes: int = 1, step: int | None = None,
+         max_qp: float | None = None) -> PrimResult:  # fmt: skip
     """Find up to ``n_boxes`` boxes in which ``y`` (boolean: the cases of interest) is dense.
 
     Parameters
@@ -215,6 +218,10 @@ def prim(X: pd.DataFrame, y, *, alpha: float = 0.05, mass_min: float = 0.05, thr
     step : int, optional
         Take this step of the first box's peeling trajectory instead of the automatic choice
         (as EMA's ``box.select(i)`` after looking at the trade-off curve).
+    max_qp : float, optional
+        Drop restrictions whose quasi-p-value exceeds this, the least significant first,
+        re-testing after each (EMA's ``box.drop_restriction``): a restriction that a box
+        without it would match as well is noise of the sample, not a finding.
     """
     if not 0 < alpha < 0.5:
         raise ValueError(f"alpha {alpha}: allowed: 0 < alpha < 0.5")
@@ -254,9 +261,16 @@ def prim(X: pd.DataFrame, y, *, alpha: float = 0.05, mass_min: float = 0.05, thr
         lo, hi = traj[chosen]
         if paste:
             lo, hi = _paste(Xr, yr, lo, hi, full_lo, full_hi, alpha)
+        qps = _quasi_p(Xr, yr, lo, hi, full_lo, full_hi)
+        while max_qp is not None and np.nanmax(qps, initial=-1.0) > max_qp:
+            # drop the restriction that does least (EMA's box.drop_restriction), then re-test
+            j = int(np.nanargmax(qps))
+            lo, hi = lo.copy(), hi.copy()
+            lo[j], hi[j] = full_lo[j], full_hi[j]
+            qps = _quasi_p(Xr, yr, lo, hi, full_lo, full_hi)
         inside = _inside(Xr, lo, hi)
         cov, dens, mass = _stats(yr, inside, n_cases_all, n_all)
-        qp = dict(zip(X.columns, _quasi_p(Xr, yr, lo, hi, full_lo, full_hi), strict=True))
+        qp = dict(zip(X.columns, qps, strict=True))
         limits = pd.DataFrame({"lower": lo, "upper": hi}, index=X.columns)
         boxes.append(PrimBox(limits, cov, dens, mass, curve, chosen, {k: v for k, v in qp.items() if v == v}))
         idx = np.flatnonzero(remaining)

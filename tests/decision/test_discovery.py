@@ -105,3 +105,19 @@ def test_discover_cli_writes_boxes_tradeoff_and_figures(store, capsys):
 def test_discover_bad_input_exit_2(store, capsys, args, needle):
     assert main(["discover", str(store), *args]) == 2
     assert needle in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_max_qp_drops_restrictions_that_are_sample_noise(seed):
+    """300 runs with 10% of labels flipped: PRIM also restricts noise inputs, each with a large
+    quasi-p-value; dropping restrictions above 0.05 leaves exactly the planted x1 and x3."""
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.uniform(size=(300, 8)), columns=NAMES)
+    inside = (X["x1"].between(0.2, 0.5) & X["x3"].between(0.6, 0.9)).to_numpy()
+    y = (inside | (rng.uniform(size=300) < 0.05)) & (rng.uniform(size=300) > 0.1)
+    loose = prim(X, y).table()
+    assert set(loose["parameter"]) > {"x1", "x3"}
+    assert loose[~loose["parameter"].isin(["x1", "x3"])]["qp"].max() > 0.05
+    pruned = prim(X, y, max_qp=0.05).table()
+    assert set(pruned["parameter"]) == {"x1", "x3"} and (pruned["qp"] <= 0.05).all()
+    assert pruned["density"].iloc[0] > 0.8
