@@ -10,7 +10,7 @@ uncertainties? Writes into --out/analysis/:
 * ``robustness.csv``/``.md``/``.png``: per policy, regret in 2030 services exports (max and
   90th percentile across scenarios) and the share of scenarios in which it *satisfices*:
   incident rate under the regulators' default tolerance (5 per 1,000 data exporters per
-  quarter) and services exports at least the status quo's in the same scenario;
+  quarter) and services exports above the status quo's in the same scenario;
 * ``discovery/``: PRIM boxes of the inputs (levers and uncertainties) where runs satisfice,
   the trade-off curve and extra-trees feature scores;
 * ``policies.png``: mean exports against mean incident rate per policy, across scenarios.
@@ -44,16 +44,16 @@ def analyse(exp, out) -> dict:
     ana = out / "analysis"
     ana.mkdir(exist_ok=True)
     results = load_results(out)
-    thresholds = [parse_threshold(f"{RATE}<{TOLERANCE:g}"), parse_threshold(f"{EXPORTS}>=policy:status_quo")]
+    thresholds = [parse_threshold(f"{RATE}<{TOLERANCE:g}"), parse_threshold(f"{EXPORTS}>policy:status_quo")]
     table = robustness_table(results, EXPORTS, maximize=True, thresholds=thresholds)
     table.to_csv(ana / "robustness.csv", index=False)
     (ana / "robustness.md").write_text(markdown(table, thresholds), encoding="utf-8")
 
-    # a run satisfices when its incident rate is under tolerance and its exports beat the
+    # a run satisfices when its incident rate is under tolerance and its exports beat (strictly) the
     # status quo's in the same scenario and replicate (common random numbers)
     sq = results[results["policy"] == "status_quo"].set_index(["scenario_id", "replicate"])[EXPORTS]
     base = sq.reindex(list(zip(results["scenario_id"], results["replicate"], strict=True))).to_numpy()
-    ok = ((results[RATE] < TOLERANCE) & (results[EXPORTS] >= base)).to_numpy(dtype=float)
+    ok = ((results[RATE] < TOLERANCE) & (results[EXPORTS] > base)).to_numpy(dtype=float)
     inputs = exp.design.settings["levers"] + exp.design.settings["uncertainties"]
     X = results[inputs].loc[:, results[inputs].nunique() > 1]
     found = discover(X, ok, above=0.5, threshold=0.7, max_qp=0.05)

@@ -142,12 +142,16 @@ def box_plot(boxes: pd.DataFrame, bounds: dict[str, tuple[float, float]], box: i
         lo, hi = bounds[r.parameter]
         span = (hi - lo) or 1.0
         ax.plot([0, 1], [i, i], color="0.8", lw=6, solid_capstyle="butt")
-        ax.plot([(r.lower - lo) / span, (r.upper - lo) / span], [i, i], color=PALETTE[0], lw=6,
-                solid_capstyle="butt")  # fmt: skip
-        ax.annotate(f"{r.lower:.3g}", ((r.lower - lo) / span, i), xytext=(0, 6), textcoords="offset points",
+        a, b_ = (r.lower - lo) / span, (r.upper - lo) / span
+        if b_ - a < 0.01:  # a single value (a lever at one level of a factorial): a tick, not a bar
+            ax.plot([a], [i], marker="|", ms=14, mew=4, color=PALETTE[0])
+        else:
+            ax.plot([a, b_], [i, i], color=PALETTE[0], lw=6, solid_capstyle="butt")
+        ax.annotate(f"{r.lower:.3g}", ((r.lower - lo) / span, i), xytext=(0, 8), textcoords="offset points",
                     ha="center", fontsize=6)  # fmt: skip
-        ax.annotate(f"{r.upper:.3g}", ((r.upper - lo) / span, i), xytext=(0, 6), textcoords="offset points",
-                    ha="center", fontsize=6)  # fmt: skip
+        if r.upper != r.lower:
+            ax.annotate(f"{r.upper:.3g}", ((r.upper - lo) / span, i), xytext=(0, 8), textcoords="offset points",
+                        ha="center", fontsize=6)  # fmt: skip
     labels = [f"{r.parameter}" + (f"  (p={r.qp:.2g})" if hasattr(r, "qp") and pd.notna(r.qp) else "")
               for r in b.itertuples()]  # fmt: skip
     ax.set_yticks(y, labels)
