@@ -86,3 +86,13 @@ def test_robustness_cli_writes_table_markdown_and_figure(store, capsys):
 def test_robustness_bad_input_exit_2(store, capsys, args, needle):
     assert main(["robustness", str(store), *args]) == 2
     assert needle in capsys.readouterr().err
+
+
+def test_robustness_refuses_a_sweep_that_is_not_policies_x_scenarios(tmp_path, capsys):
+    from ftzsim.engine.designs import make_design
+
+    design = make_design("lhs", [], 4, seed=1, problem={"names": ["p", "s"], "bounds": [[0, 1], [0, 1]]})
+    sweep_function(policy_times_scenario, design, tmp_path / "lhs", workers=1, progress=False)
+    assert main(["robustness", str(tmp_path / "lhs"), "--outcome", "y"]) == 2
+    assert "needs a policies x scenarios sweep" in capsys.readouterr().err
+    assert not (tmp_path / "lhs" / "robustness").exists()
