@@ -121,3 +121,15 @@ def test_max_qp_drops_restrictions_that_are_sample_noise(seed):
     pruned = prim(X, y, max_qp=0.05).table()
     assert set(pruned["parameter"]) == {"x1", "x3"} and (pruned["qp"] <= 0.05).all()
     assert pruned["density"].iloc[0] > 0.8
+
+
+@pytest.mark.parametrize("step", [5, 20, 40])
+def test_pasting_only_widens_and_never_lowers_density(step):
+    X, y = sample(4)
+    cases = y > 0.5
+    peeled = prim(X, cases, step=step, paste=False).boxes[0]
+    pasted = prim(X, cases, step=step, paste=True).boxes[0]
+    assert (pasted.limits["lower"] <= peeled.limits["lower"]).all()
+    assert (pasted.limits["upper"] >= peeled.limits["upper"]).all()
+    assert pasted.density >= peeled.density and pasted.coverage >= peeled.coverage
+    assert peeled.density == pytest.approx(peeled.trajectory["density"].iloc[step])
