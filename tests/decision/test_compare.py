@@ -74,3 +74,17 @@ def test_bad_options_exit_2(runs, tmp_path, capsys, args, needle):
 def test_not_a_run_directory_exit_2(runs, tmp_path, capsys):
     assert main(["compare", str(runs / "a"), str(tmp_path), "--out", str(tmp_path / "x.png")]) == 2
     assert "no manifest.json" in capsys.readouterr().err
+
+
+def test_several_runs_against_one_reference(runs, tmp_path):
+    from ftzsim.engine.compare import compare_runs, load_run
+
+    a, b = load_run(runs / "a"), load_run(runs / "b")
+    panels = compare_runs([a, b, load_run(runs / "b", "b_again")], "adoption_rate", forest=("ds_exports",))
+    diff = panels["difference"]
+    assert set(diff["run"]) == {"b", "b_again"} and (diff["reference"] == "a").all()
+    same = diff.pivot(index="year", columns="run", values="diff")
+    assert (same["b"] == same["b_again"]).all()  # the same run twice: the same differences
+    assert panels["year"] == 2022 and len(panels["forest"]) == 2
+    own = compare_runs([a, a], "ds_exports")["difference"]
+    assert (own["diff"] == 0).all() and (own["low"] == 0).all()  # a run against itself: zero, exactly
