@@ -40,6 +40,7 @@ from ftzsim.outcomes import NATIONAL_OUTCOMES
 
 __all__ = [
     "MAX_FIRMS",
+    "SWEEP_FIRMS",
     "Scenario",
     "ScenarioError",
     "ScheduledChange",
@@ -52,6 +53,10 @@ __all__ = [
 #: Largest firm population accepted. Each firm agent takes about 1 KB with its Mesa object
 #: and a few hundred bytes without; 2 million keeps a run under ~3 GB on a 24 GB machine.
 MAX_FIRMS = 2_000_000
+#: Firm agents a sweep needs: national outcomes and policy effects at this count are within the
+#: convergence study's tolerance of much larger counts (experiments/convergence_firms.py,
+#: docs/experiments.md: converged from 1,000; 2,000 keeps a margin for zone-level outcomes).
+SWEEP_FIRMS = 2000
 _PERIOD = re.compile(r"^(\d{4})Q([1-4])$")
 _STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 

@@ -18,9 +18,10 @@ How the card is computed
   uncertainties (row 0, the *defaults*) and at ``n_lhs`` Latin-hypercube rows over the
   registry bounds of a short list of uncertainties (:data:`DEFAULT_UNCERTAINTIES`: the
   parameters the levers' effects scale with). ``mid`` is the effect at the defaults (mean over
-  replicates), ``low`` and ``high`` the 5th and 95th percentiles over the LHS rows of the
-  replicate-averaged effect, and ``seed_sd`` the standard deviation over replicates at the
-  defaults (how much of an effect could be seed noise).
+  replicates), ``low`` and ``high`` the 5th and 95th percentiles over the LHS rows and the
+  defaults row of the replicate-averaged effect (so the band always holds the default effect),
+  and ``seed_sd`` the standard deviation over replicates at the defaults (how much of an effect
+  could be seed noise).
 * **The engine runs it.** The runs go through :func:`ftzsim.engine.sweep.sweep_function`
   (process pool, resumable Parquet store, progress bar). The design is a table of rows
   ``(u_row, lever, level, value, <uncertainties>)``; a small wrapper turns a row into the
@@ -31,10 +32,8 @@ The core (:func:`effect_runs`, :func:`summarize_effects`) takes any callable
 function whose effects are known in closed form; :func:`effect_card` applies it to the FTZ
 model with names, bounds and labels from the registry.
 
-Cost: ``2 x levers x (n_lhs + 1) x replicates`` runs; for the baseline (22 levers, n_lhs 8,
-2 replicates) 792 runs. At the scenario's 20,000 firm agents they took 4 min 40 s to 5 min 32 s
-on the project's 2 cores while other jobs kept them busy (about 115 s of CPU), so the card runs
-:data:`CARD_FIRMS` (5,000) agents by default (docs/experiments.md gives the measurements).
+Cost: ``2 x levers x (n_lhs + 1) x replicates`` runs; for the baseline (22 levers, n_lhs 16,
+2 replicates) 1,496 runs at :data:`CARD_FIRMS` agents, the sweeps' converged count.
 """
 
 from __future__ import annotations
@@ -55,6 +54,7 @@ import pandas as pd
 
 from ftzsim import levers as L
 from ftzsim.io import UserError
+from ftzsim.scenario import SWEEP_FIRMS
 
 if TYPE_CHECKING:  # workers unpickle LeverRun from here: keep scipy (designs) out of their start-up
     from ftzsim.engine.designs import Design
@@ -81,8 +81,9 @@ __all__ = [
 DEFAULT_OUTCOMES: tuple[str, ...] = (
     "final_ds_exports",
     "final_ecommerce_exports",
+    "final_goods_exports",
     "final_adoption_rate",
-    "final_incidents",
+    "cum_incidents",  # incidents over the run: one year's count is a noisy stock of a ratchet
 )
 
 #: Uncertainties the card varies by default: those the levers' effects scale with (trade
@@ -98,14 +99,16 @@ DEFAULT_UNCERTAINTIES: tuple[str, ...] = (
     "single_window_cost_cut",
     "bass_q",
     "incident_base_rate",
+    "trade_cost_ave",
+    "tighten_factor",
+    "pilot_area_share",
 )
 
-#: Firm agents the card runs by default (fewer if the scenario has fewer). The full baseline
-#: card at its 20,000 firms took 5 min 32 s on the project's 2 shared cores (792 runs, load
-#: average 9.5), over the 5-minute budget; a run with 5,000 agents costs about 0.7 of one with
-#: 20,000, and results have converged at this size (docs/experiments.md, "Number of firm
-#: agents": the 2030 policy effect at 5,000 agents is within 0.6 pp of 200,000).
-CARD_FIRMS = 5000
+#: Firm agents the card runs by default (fewer if the scenario has fewer): the sweeps' converged
+#: count (``ftzsim.scenario.SWEEP_FIRMS``; docs/experiments.md, "Number of firm agents": the
+#: 2030 policy effect at 2,000 agents is within 0.1 pp of 200,000). The full baseline card at its
+#: 20,000 firms took 5 min 32 s on the project's 2 shared cores, over the 5-minute budget.
+CARD_FIRMS = SWEEP_FIRMS
 
 #: Columns of a card, in order (one row per lever and outcome).
 CARD_COLUMNS: tuple[str, ...] = (
@@ -309,7 +312,9 @@ def summarize_effects(runs: pd.DataFrame, outcomes: Sequence[str]) -> pd.DataFra
     for lever in levers:
         r = runs[runs["lever"] == lever]
         at0 = r[r["u_row"] == 0]
-        lhs = r[r["u_row"] > 0]
+        # the spread over what we do not know: the LHS rows and the defaults row together, so
+        # the band always contains the default effect
+        lhs = r if (r["u_row"] > 0).any() else r.iloc[0:0]
         for o in outcomes:
             rel0 = at0[f"{o}@rel"].to_numpy(dtype=float)
             per_row = lhs.groupby("u_row")[[f"{o}@rel", f"{o}@abs"]].mean()
@@ -352,7 +357,7 @@ def effect_card(
     levers: Sequence[str] | None = None,
     outcomes: Sequence[str] = DEFAULT_OUTCOMES,
     uncertainties: Sequence[str] | None = None,
-    n_lhs: int = 8,
+    n_lhs: int = 16,
     replicates: int = 2,
     master_seed: int = 2030,
     n_firms: int | None = None,
@@ -507,7 +512,7 @@ def header_text(attrs: Mapping[str, Any], lang: str = "en") -> str:
         return (f"情景 `{attrs['scenario']}`（{attrs['n_firms']:,} 家企业{extra_zh}），{attrs['final_year']} 年结果。"
                 f"每个政策杠杆在所有自贸区由下限调到上限，其余不变，同一随机种子（共同随机数）。"
                 f"数值：默认参数下的相对效应 mid（{attrs['replicates']} 次重复的均值）[5%, 95% 分位，"
-                f"{attrs['n_lhs']} 行拉丁超立方抽样，变动：{unc}]。"
+                f"{attrs['n_lhs']} 行拉丁超立方抽样及默认值行，变动：{unc}]。"
                 f"{attrs['runs']} 次运行{resumed_zh}，{attrs['wall_seconds']} 秒，{attrs['workers']} 个进程，主种子 "
                 f"{attrs['master_seed']}。{sched}")  # fmt: skip
     return (
@@ -515,7 +520,8 @@ def header_text(attrs: Mapping[str, Any], lang: str = "en") -> str:
         "Each lever moved from its lower to its upper bound (in every zone, for zone levers), everything else "
         "as in the scenario, low and high runs on the same seeds (common random numbers). Cells: effect at the "
         f"scenario's uncertainty values, mean of {attrs['replicates']} replicates [5th, 95th percentile over "
-        f"{attrs['n_lhs']} Latin-hypercube rows of {unc} over their registry bounds], in percent of the "
+        f"{attrs['n_lhs']} Latin-hypercube rows of {unc} over their registry bounds and the defaults row], in "
+        "percent of the "
         f"low-bound value. {attrs['runs']} runs{resumed} in {attrs['wall_seconds']} s on {attrs['workers']} worker(s), "
         f"master seed {attrs['master_seed']}.{sched}"
     )

@@ -50,7 +50,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ftzsim import levers as L
 from ftzsim.engine.designs import Design, check_design_size, design_rows, make_design
 from ftzsim.outcomes import summary_names
-from ftzsim.scenario import ScenarioError, _pydantic_problems, _read_toml, bundled_scenarios, load_scenario
+from ftzsim.scenario import (
+    SWEEP_FIRMS,
+    ScenarioError,
+    _pydantic_problems,
+    _read_toml,
+    bundled_scenarios,
+    load_scenario,
+)
 from ftzsim.seeds import replicate_seeds
 
 __all__ = ["SUMMARY_OUTCOMES", "Experiment", "load_experiment"]
@@ -58,10 +65,6 @@ __all__ = ["SUMMARY_OUTCOMES", "Experiment", "load_experiment"]
 _STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 #: Scalar outcomes a run of the FTZ model reports (``FTZModel.summary()``).
 SUMMARY_OUTCOMES = summary_names()
-#: Firm agents a sweep needs: national outcomes and policy effects at this count are within the
-#: convergence study's tolerance of much larger counts (experiments/convergence_firms.py,
-#: docs/experiments.md: converged from 1,000; 2,000 keeps a margin for zone-level outcomes).
-SWEEP_FIRMS = 2000
 
 
 def firm_count_warning(exp: Experiment) -> str | None:
