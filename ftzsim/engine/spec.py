@@ -154,6 +154,12 @@ def _close(name: str, options) -> str:
     return f" (did you mean '{c[0]}'?)" if c else ""
 
 
+def _text(path: Path, label: str) -> str:
+    from ftzsim.scenario import read_bounded
+
+    return read_bounded(path, label).decode("utf-8")
+
+
 def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment file; raise ScenarioError listing every problem."""
     path = Path(path)
@@ -220,6 +226,21 @@ def load_experiment(path: str | Path) -> Experiment:
         for i, s in enumerate(d.scenarios):
             if s not in bundled and not (path.parent / s).is_file():
                 problems.append((f"design.scenarios[{i}]", f"unknown scenario {s!r}{_close(s, bundled)}"))
+                continue
+            try:  # every member must load, with the fixed overrides, before any run starts
+                load_scenario(s if s in bundled else path.parent / s, **f.scenario_overrides)
+            except ScenarioError as exc:
+                problems += [(f"design.scenarios[{i}]", f"{exc.source}: {p + ': ' if p else ''}{m}")
+                             for p, m in exc.problems[:5]]  # fmt: skip
+    if d.method not in ("file", "scenarios"):
+        from ftzsim.engine.sweep import check_sweep_size
+        from ftzsim.io import UserError
+
+        try:  # runs = rows x replicates, and the driver's memory, before anything is built
+            rows = design_rows(d.method, len(d.parameters), d.n, levels=d.levels, second_order=d.second_order)
+            check_sweep_size(rows, f.experiment.replicates, len(d.parameters))
+        except UserError as exc:
+            problems.append(("experiment.replicates", str(exc)))
     for i, name in enumerate(f.outcomes.names):
         if name not in SUMMARY_OUTCOMES:
             problems.append((f"outcomes.names[{i}]", f"unknown outcome {name!r}{_close(name, SUMMARY_OUTCOMES)}; "
@@ -240,11 +261,22 @@ def load_experiment(path: str | Path) -> Experiment:
         )  # fmt: skip
     except ValueError as exc:
         raise ScenarioError(label, [("design", str(exc))]) from None
+    if len(design.frame) == 0:
+        raise ScenarioError(label, [("design", "the design has no rows: nothing to run (a design file with a "
+                                     "header only?); allowed: at least one row")])  # fmt: skip
+    if d.method in ("file", "scenarios"):
+        from ftzsim.engine.sweep import check_sweep_size
+        from ftzsim.io import UserError
+
+        try:
+            check_sweep_size(len(design.frame), f.experiment.replicates, len(design.frame.columns))
+        except UserError as exc:
+            raise ScenarioError(label, [("experiment.replicates", str(exc))]) from None
     return Experiment(
         name=f.experiment.name, description=f.experiment.description, scenario=scen,
         replicates=f.experiment.replicates, master_seed=f.experiment.master_seed,
         chunk_size=f.experiment.chunk_size, timeout=f.experiment.timeout, design=design,
         outcomes=list(f.outcomes.names),
         timeseries=f.outcomes.timeseries, overrides=dict(f.scenario_overrides),
-        text=path.read_text(encoding="utf-8"), source=path.name,
+        text=_text(path, label), source=path.name,
     )  # fmt: skip
