@@ -153,6 +153,8 @@ def run_cmd(
 
     overrides = _parse_sets(set_ or [])
     if steps is not None:
+        if "quarters" in overrides:
+            raise ScenarioError("--set", [("quarters", "given twice: also as --steps; give one of them")])
         overrides["quarters"] = steps
     check_out_dir(out, overwrite)  # refuse before spending time on the run
     with output_lock(out, "run"):  # held from the first run to the rename of the output

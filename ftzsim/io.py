@@ -275,6 +275,8 @@ def check_out_dir(out: str | Path, overwrite: bool, kind: str = "ftzsim.run") ->
         raise UserError(f"--out {shorten(text)}: a folder name is longer than 200 bytes; choose a shorter one")
     if len(str(real).encode()) > 3800:
         raise UserError(f"--out {shorten(text)}: the path is longer than 3,800 bytes; choose a shorter one")
+    if str(_lock_path(out)) not in _HELD and (info := lock_holder(out)) is not None:
+        raise _locked_error(out, info)
     if out.exists() and not out.is_dir():
         raise UserError(f"--out {shorten(text)}: exists and is not a directory")
     here = Path.cwd().resolve()
@@ -335,7 +337,7 @@ def lock_holder(out: str | Path) -> dict | None:
     """Who holds the writer's lock of ``out`` (pid, host, started, command), or None."""
     path = _lock_path(Path(out))
     try:
-        fd = os.open(path, os.O_RDWR)
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
         return None
     try:
@@ -347,6 +349,16 @@ def lock_holder(out: str | Path) -> dict | None:
         return None
     finally:
         os.close(fd)
+
+
+def _locked_error(out, info: dict) -> UserError:
+    who = f"pid {info.get('pid', '?')} on {info.get('host', '?')} since {info.get('started', '?')}"
+    cmd = info.get("command")
+    return UserError(
+        f"--out {shorten(str(out))}: another ftzsim {info.get('what', 'process')} is writing it ({who}"
+        + (f": {shorten(' '.join(map(str, cmd)), 200)}" if isinstance(cmd, list) else "")
+        + "); wait for it to finish, or choose another --out"
+    )
 
 
 def _holder_info(path: Path) -> dict:
@@ -379,19 +391,14 @@ def output_lock(out: str | Path, what: str = "output") -> Iterator[Path]:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        # read-only: a file held open for writing would keep its file system from being
+        # remounted read-only (and flock works on any descriptor)
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             os.close(fd)
-            info = _holder_info(path)
-            who = f"pid {info.get('pid', '?')} on {info.get('host', '?')} since {info.get('started', '?')}"
-            cmd = info.get("command")
-            raise UserError(
-                f"--out {shorten(str(out))}: another ftzsim {info.get('what', 'process')} is writing it ({who}"
-                + (f": {shorten(' '.join(map(str, cmd)), 200)}" if isinstance(cmd, list) else "")
-                + "); wait for it to finish, or choose another --out"
-            ) from None
+            raise _locked_error(out, _holder_info(path)) from None
         # the file may have been removed by the holder we waited for: lock the one on disk
         try:
             same = os.fstat(fd).st_ino == os.stat(path).st_ino
@@ -405,8 +412,8 @@ def output_lock(out: str | Path, what: str = "output") -> Iterator[Path]:
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "command": ["ftzsim", *sys.argv[1:]]}  # fmt: skip
     if stale.get("pid") and stale.get("host") == info["host"] and not _pid_alive(int(stale["pid"])):
         info["took_over_from"] = {k: stale.get(k) for k in ("pid", "started")}
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, json.dumps(info).encode(), 0)
+    with open(path, "w", encoding="utf-8") as fh:  # the holder's details, for a refused second writer
+        fh.write(json.dumps(info))
     _HELD[key] = [fd, 1]
     try:
         yield path

@@ -232,7 +232,9 @@ def load_experiment(path: str | Path) -> Experiment:
             except ScenarioError as exc:
                 problems += [(f"design.scenarios[{i}]", f"{exc.source}: {p + ': ' if p else ''}{m}")
                              for p, m in exc.problems[:5]]  # fmt: skip
-    if d.method not in ("file", "scenarios"):
+    if d.method not in ("file", "scenarios") and not any(
+        p.startswith(("design.n", "design.levels")) for p, _ in problems
+    ):
         from ftzsim.engine.sweep import check_sweep_size
         from ftzsim.io import UserError
 
