@@ -165,7 +165,7 @@ def _run(scenario, out, seed, replicates, overrides, overwrite, figures, quiet) 
     import pandas as pd
     from tqdm import tqdm
 
-    from ftzsim.io import atomic_output_dir, provenance, write_json, write_parquet
+    from ftzsim.io import atomic_output_dir, portable_text, provenance, write_json, write_parquet
     from ftzsim.model import FTZModel
     from ftzsim.seeds import replicate_seeds
 
@@ -211,7 +211,7 @@ def _run(scenario, out, seed, replicates, overrides, overwrite, figures, quiet) 
         "reach_times": model.reach_times(),
         "started": started,
         "wall_seconds": round(wall, 3),
-        "command": ["ftzsim", *sys.argv[1:]] if Path(sys.argv[0]).name == "ftzsim" else None,
+        "command": ["ftzsim", *map(portable_text, sys.argv[1:])] if Path(sys.argv[0]).name == "ftzsim" else None,
         **provenance(),
     }
     with atomic_output_dir(out, overwrite) as tmp:

@@ -111,6 +111,9 @@ class Experiment:
     overrides: dict[str, Any]
     text: str
     source: str
+    #: folder of the experiment file: ``scenarios`` members named by a relative path are
+    #: stored as written (portable) and found from here when run
+    base: str = "."
 
     @property
     def seeds(self) -> list[int]:
@@ -137,7 +140,8 @@ class Experiment:
         else:
             design = d
         names = [self.scenario, *d.settings.get("scenarios", [])]
-        scheduled = any(load_scenario(n).schedule for n in names)
+        bundled = bundled_scenarios()
+        scheduled = any(load_scenario(n if n in bundled else Path(self.base, n)).schedule for n in names)
         q = quarters or (16 if scheduled else 8)
         overrides = {**self.overrides, "n_firms": n_firms, "quarters": q}
         return dataclasses.replace(self, design=design, replicates=min(self.replicates, 2), overrides=overrides,
@@ -146,7 +150,7 @@ class Experiment:
     def adapter(self):
         from ftzsim.engine.adapter import FTZAdapter
 
-        return FTZAdapter(self.scenario, self.overrides, self.outcomes or None, self.timeseries)
+        return FTZAdapter(self.scenario, self.overrides, self.outcomes or None, self.timeseries, base=self.base)
 
 
 def _close(name: str, options) -> str:
@@ -259,7 +263,7 @@ def load_experiment(path: str | Path) -> Experiment:
             d.method, d.parameters, d.n, seed=f.experiment.master_seed if d.seed is None else d.seed, bounds=bounds,
             levels=d.levels, second_order=d.second_order, num_levels=d.num_levels,
             file=(path.parent / d.file) if d.file else None,
-            scenarios=[s if s in bundled else str((path.parent / s).resolve()) for s in d.scenarios],
+            scenarios=list(d.scenarios),  # as written: design.parquet must not hold this machine's paths
         )  # fmt: skip
     except ValueError as exc:
         raise ScenarioError(label, [("design", str(exc))]) from None
@@ -280,5 +284,5 @@ def load_experiment(path: str | Path) -> Experiment:
         chunk_size=f.experiment.chunk_size, timeout=f.experiment.timeout, design=design,
         outcomes=list(f.outcomes.names),
         timeseries=f.outcomes.timeseries, overrides=dict(f.scenario_overrides),
-        text=_text(path, label), source=path.name,
+        text=_text(path, label), source=path.name, base=str(path.parent.resolve()),
     )  # fmt: skip

@@ -20,7 +20,7 @@ from ftzsim.engine.designs import Design
 from ftzsim.engine.runners import plan_tasks, run_tasks
 from ftzsim.engine.spec import Experiment
 from ftzsim.engine.store import RunStore
-from ftzsim.io import UserError, check_out_dir, output_lock, provenance, remove_owned
+from ftzsim.io import UserError, check_out_dir, output_lock, portable_text, provenance, remove_owned
 from ftzsim.seeds import replicate_seeds
 
 __all__ = ["MAX_RUNS", "check_sweep_size", "sweep", "sweep_function"]
@@ -67,6 +67,13 @@ def _iter_rows(design: Design) -> Iterator[dict[str, Any]]:
     for start in range(0, len(frame), 10_000):
         for rec in frame.iloc[start : start + 10_000][cols].to_dict("records"):
             yield {k: (v.item() if isinstance(v, np.generic) else v) for k, v in rec.items()}
+
+
+def _command() -> list[str] | None:
+    """The command line, with this machine's folders replaced (stored results travel)."""
+    if Path(sys.argv[0]).name != "ftzsim":
+        return None
+    return ["ftzsim", *map(portable_text, sys.argv[1:])]
 
 
 def _now() -> str:
@@ -168,7 +175,7 @@ def _sweep_locked(fn, design, out, *, replicates, master_seed, workers, backend,
             "master_seed": master_seed,
             "seeds": seeds,
             "experiment_sha256": spec_hash,
-            "command": ["ftzsim", *sys.argv[1:]] if Path(sys.argv[0]).name == "ftzsim" else None,
+            "command": _command(),
             "started": _now(),
             "status": "running",
             "done": 0,
