@@ -453,7 +453,9 @@ def _main(argv: list[str] | None) -> int:
         traceback.print_exc()
         typer.echo("ftzsim failed: this is a bug or a system problem, not a mistake in your input", err=True)
         return 1
-    return rv if isinstance(rv, int) else 0
+    if rv == 130:  # typer turns KeyboardInterrupt (Ctrl-C, or SIGTERM via _terminate) into 130
+        typer.echo("interrupted", err=True)
+    return rv if isinstance(rv, int) and rv in (0, 1, 2, 130) else (1 if isinstance(rv, int) and rv else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover
