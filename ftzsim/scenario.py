@@ -30,9 +30,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, create_model
 
 from ftzsim import levers as L
 from ftzsim import reference
@@ -188,7 +188,8 @@ class _Calibration(BaseModel):
     where the scenario does not set the parameter itself; the rest is kept as data."""
 
     model_config = ConfigDict(extra="allow", allow_inf_nan=False)
-    fitted: dict[str, float] = Field(default_factory=dict)
+    # strict like every other table: a fitted value of true or "0.3" is a mistake, not 1.0 or 0.3
+    fitted: dict[str, Annotated[float, Strict()]] = Field(default_factory=dict)
 
 
 _FITTABLE_CONSTANTS = ("level_ds_exports", "level_ds_imports", "level_ecommerce")

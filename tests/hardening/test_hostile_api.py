@@ -172,3 +172,46 @@ def test_design_files_load_in_bounds_or_are_refused(tmp_path, capsys, columns, c
         p = L.REGISTRY[name]
         col = e.design.frame[name]
         assert col.between(p.lower, p.upper).all() and all(math.isfinite(v) for v in col)
+
+
+TOKENS = st.sampled_from(["--out", "--outcome", "--method", "--kind", "--x", "--y", "--seed", "--workers",
+                          "--chunk-size", "--backend", "--resume", "--overwrite", "--quiet", "--markdown", "-1",
+                          "0", "sobol", "national", "surface", "y", "ds_exports", "zone_lever", "{store}", "{run}",
+                          "{file}", "/dev/zero", "/proc/self", "{tmp}/new/fig.png", "{tmp}/f.pdf", ""])  # fmt: skip
+COMMANDS = st.sampled_from([["validate"], ["plot", "national"], ["plot", "surface"], ["plot", "compare"],
+                            ["plot", "zonemap"], ["sensitivity"], ["levers"], ["sweep"]])  # fmt: skip
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(cmd=COMMANDS, args=st.lists(st.one_of(TOKENS, st.text(max_size=8)), max_size=6))
+def test_random_command_lines_exit_0_or_2_without_traceback(tmp_path_factory, capsys, cmd, args):
+    """Commands that only read (validate, plot, sensitivity, levers) or refuse (sweep of a
+    bad file) get random arguments: exit code 0 or 2, never a traceback, never a stray file."""
+    base = _fixtures(tmp_path_factory)
+    tmp = Path(tempfile.mkdtemp(dir=base["root"]))
+    argv = [*cmd, *(a.format(store=base["store"], run=base["run"], file=base["file"], tmp=tmp) for a in args)]
+    before = sorted(p.name for p in Path(base["store"]).rglob("*"))
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code in (0, 2), (argv, code, err)
+    assert "Traceback" not in err, (argv, err)
+    if cmd[0] != "sensitivity":  # sensitivity adds its results to the store; nothing else may
+        assert sorted(p.name for p in Path(base["store"]).rglob("*")) == before
+
+
+_FIX: dict = {}
+
+
+def _fixtures(factory) -> dict:
+    """A finished small sweep, a run and a bad scenario file, made once for all examples."""
+    if not _FIX:
+        root = factory.mktemp("cli")
+        exp = root / "e.toml"
+        exp.write_text('[experiment]\nname = "e"\nscenario = "classroom"\n[design]\nmethod = "lhs"\nn = 4\n'
+                       'parameters = ["bass_q"]\n[outcomes]\ntimeseries = true\n'
+                       "[scenario_overrides]\nn_firms = 300\nquarters = 2\n")  # fmt: skip
+        assert main(["sweep", str(exp), "--out", str(root / "store"), "--quiet", "--workers", "1"]) == 0
+        assert main(["run", "classroom", "--out", str(root / "run"), "--quiet", "--steps", "2"]) == 0
+        (root / "bad.toml").write_text("[scenario]\nname = 1\n")
+        _FIX.update(root=root, store=str(root / "store"), run=str(root / "run"), file=str(root / "bad.toml"))
+    return _FIX
