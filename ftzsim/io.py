@@ -142,7 +142,9 @@ SWEEP_FILES = re.compile(
     r"(manifest\.json|experiment\.toml|design\.parquet"
     r"|(chunks|timeseries)(/corrupt)?/chunk-\d{6}\.parquet(\.sha256)?"
     r"|failures(/corrupt)?/failed-\d{6}\.parquet(\.sha256)?"
-    r"|sensitivity/[A-Za-z0-9_.:-]+\.(csv|parquet|json|png))"
+    r"|sensitivity/[A-Za-z0-9_.:-]+\.(csv|parquet|json|png)"
+    # temporary files of a writer killed mid-write (removed by --resume, replaced by --overwrite)
+    r"|((chunks|timeseries|failures|sensitivity)/)?\.[A-Za-z0-9_.:-]+\.[a-z0-9_]{8}\.tmp(\.[a-z]+)?)"
 )
 #: Longest message shown for one problem; the rest is cut with a count of what was left out.
 MAX_MESSAGE = 2000

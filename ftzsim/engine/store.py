@@ -223,6 +223,11 @@ class RunStore:
         """Verify every chunk, move damaged ones to ``corrupt/``, drop sidecars without a chunk
         (a writer killed between the two), and return the runs whose stored series are
         damaged (they must be run again although their outcomes are whole)."""
+        for folder in (self.root, self.chunks, self.series, self.failures):
+            # temporary files of a writer killed mid-write (the lock is held: none is live)
+            for tmp in folder.glob(".*.tmp"):
+                if SWEEP_FILES.fullmatch(tmp.relative_to(self.root).as_posix()):
+                    tmp.unlink(missing_ok=True)
         for folder in (self.chunks, self.series, self.failures):
             if not folder.is_dir():
                 continue

@@ -176,7 +176,10 @@ def test_a_truncated_chunk_is_refused_then_resumed_to_the_undamaged_results(tmp_
         err = capsys.readouterr().err
         assert "damaged" in err and "--resume" in err and "Traceback" not in err, err
     assert not (tmp_path / "f.png").exists()
+    leftover = out / "chunks" / ".chunk-000099.parquet.abcd1234.tmp"  # a writer killed mid-write
+    leftover.write_bytes(b"PAR1")
     assert main(["sweep", str(exp), "--out", str(out), "--quiet", "--resume", "--workers", "1"]) == 0
+    assert not leftover.exists()
     err = capsys.readouterr().err
     assert "moved to chunks/corrupt/" in err and "moved to timeseries/corrupt/" in err
     assert (out / "chunks" / "corrupt" / chunk.name).exists()
