@@ -433,6 +433,7 @@ def _main(argv: list[str] | None) -> int:
         typer.echo(f"error: {shorten(str(exc), MAX_MESSAGE * 5)}", err=True)
         return 2
     except _ClickException as exc:  # usage errors: bad option, missing argument, no such command
+        exc.message = shorten(str(exc.message), MAX_MESSAGE)  # it quotes the value given
         exc.show()
         return 2
     except typer.Exit as exc:

@@ -90,6 +90,9 @@ def test_long_values_give_short_messages_that_count_what_was_left_out(tmp_path, 
     code = main(["run", "classroom", "--out", str(tmp_path / "o"), "--set", f"{name}=1", *RUN])
     err = refused(capsys, code, "more characters")
     assert len(err) < 10_000
+    code = main(["run", "classroom", "--out", str(tmp_path / "o"), "--seed", name, *RUN])  # a usage error
+    err = refused(capsys, code, "--seed")
+    assert len(err) < 10_000
 
 
 # ------------------------------------------------------------------------------- sizes
