@@ -353,13 +353,13 @@ def lock_holder(out: str | Path) -> dict | None:
         os.close(fd)
 
 
-def _locked_error(out, info: dict) -> UserError:
+def _locked_error(out, info: dict, label: str = "--out") -> UserError:
     who = f"pid {info.get('pid', '?')} on {info.get('host', '?')} since {info.get('started', '?')}"
     cmd = info.get("command")
     return UserError(
-        f"--out {shorten(str(out))}: another ftzsim {info.get('what', 'process')} is writing it ({who}"
+        f"{label} {shorten(str(out))}: another ftzsim {info.get('what', 'process')} is writing it ({who}"
         + (f": {shorten(' '.join(map(str, cmd)), 200)}" if isinstance(cmd, list) else "")
-        + "); wait for it to finish, or choose another --out"
+        + ("); wait for it to finish, or choose another --out" if label == "--out" else "); wait for it to finish")
     )
 
 

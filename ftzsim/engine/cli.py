@@ -62,6 +62,10 @@ def sensitivity_cmd(
 
     if method is not None and method not in ("sobol", "morris", "fast", "delta"):
         raise UserError(f"--method {method!r}: allowed: sobol, morris, fast, delta")
+    from ftzsim.io import _locked_error, lock_holder
+
+    if (holder := lock_holder(sweep_dir)) is not None:  # a sweep still writing it: its results are partial
+        raise _locked_error(sweep_dir, holder, label="SWEEP_DIR")
     store = RunStore(sweep_dir)
     man = store.manifest()
     frame = store.design()

@@ -71,6 +71,8 @@ def test_a_second_writer_of_one_out_exits_2_naming_the_holder(tmp_path, capsys):
             assert main(argv) == 2, argv
             err = capsys.readouterr().err
             assert f"pid {proc.pid} on {socket.gethostname()}" in err and "Traceback" not in err, err
+        assert main(["sensitivity", str(out), "--outcome", "y"]) == 2  # partial results are not analysed
+        assert f"pid {proc.pid}" in capsys.readouterr().err
         assert proc.wait(timeout=300) == 0
     finally:
         proc.kill()
