@@ -278,23 +278,27 @@ def _run_local(fn, batches, workers, finished, timeout=None, max_restarts: int =
     ctx = multiprocessing.get_context("spawn")
     state = {"exhausted": False}
 
-    def top_up(pool, futures) -> None:
+    def top_up(pool, futures) -> bool:
+        """Submit batches until 2 per worker are in flight; False if the pool broke meanwhile
+        (the batch taken is in ``pending`` and goes to the next pool)."""
         while not state["exhausted"] and len(futures) < 2 * workers:
             nxt = next(source, None)
             if nxt is None:
                 state["exhausted"] = True
-                return
+                return True
             pending[nxt[0]] = nxt[1]
-            futures[pool.submit(run_batch, fn, nxt[1], timeout)] = nxt[0]
+            try:
+                futures[pool.submit(run_batch, fn, nxt[1], timeout)] = nxt[0]
+            except BrokenProcessPool:
+                return False
+        return True
 
     while True:
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
                                    initargs=(os.getpid(),))  # fmt: skip
         try:
             futures = {pool.submit(run_batch, fn, b, timeout): i for i, b in pending.items()}
-            broken = False
-
-            top_up(pool, futures)
+            broken = not top_up(pool, futures)
             while futures and not broken:
                 done, _ = wait(futures, return_when=FIRST_COMPLETED)
                 for fut in done:
@@ -307,7 +311,7 @@ def _run_local(fn, batches, workers, finished, timeout=None, max_restarts: int =
                     pending.pop(i)
                     finished(result)
                 if not broken:
-                    top_up(pool, futures)
+                    broken = not top_up(pool, futures)
             if broken:
                 pool.shutdown(wait=False, cancel_futures=True)
             else:
