@@ -498,8 +498,8 @@ def _validate(raw: dict, source: str, origin: str = "file") -> Scenario:
                              f"{', '.join(NATIONAL_OUTCOMES)}"))  # fmt: skip
     fitted = f.calibration.fitted if f.calibration else {}
     for name, value in fitted.items():
-        if name in L.UNCERTAINTIES:
-            p = L.get(name)
+        if name in L.UNCERTAINTIES or (name in _FITTABLE_CONSTANTS and name in L.REGISTRY):
+            p = L.get(name)  # the registry's bounds, where it has the parameter
             if not p.lower <= value <= p.upper:
                 problems.append((f"calibration.fitted.{name}", f"{value!r} is out of range; allowed: {p.range_text()}"))
         elif name in _FITTABLE_CONSTANTS:
