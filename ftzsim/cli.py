@@ -354,7 +354,8 @@ def app_cmd(
     cmd = [sys.executable, "-m", "solara", "run", str(app_file), "--host", host, "--port", str(port), "--production"]
     cmd += [] if open_browser else ["--no-open"]
     # its own process group, so that stopping it stops everything it started
-    child = subprocess.Popen(cmd, env=env, start_new_session=True, preexec_fn=_no_orphan)
+    orphan_guard = _no_orphan if sys.platform.startswith("linux") else None
+    child = subprocess.Popen(cmd, env=env, start_new_session=os.name == "posix", preexec_fn=orphan_guard)
     try:
         code = child.wait()
     except BaseException:  # Ctrl-C, SIGTERM (see main): stop the server before leaving
@@ -371,6 +372,9 @@ def _stop_group(child) -> None:
     import os
     import subprocess
 
+    if not hasattr(os, "killpg"):  # pragma: no cover - not POSIX
+        child.terminate()
+        return
     for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
         try:
             os.killpg(child.pid, sig)
@@ -396,6 +400,10 @@ def _register_commands() -> None:
 _register_commands()
 
 
+#: Signals that stop a command like Ctrl-C (those this system has).
+_STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
 class _Terminated(KeyboardInterrupt):
     """SIGTERM or SIGHUP: unwound like Ctrl-C (outputs stay whole, exit code 130)."""
 
@@ -414,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
 
     old = {}
     if threading.current_thread() is threading.main_thread():
-        for sig in (signal.SIGTERM, signal.SIGHUP):
+        for sig in _STOP_SIGNALS:
             if signal.getsignal(sig) in (signal.SIG_DFL, None):
                 old[sig] = signal.signal(sig, _terminate)
     try:

@@ -76,6 +76,10 @@ def _command() -> list[str] | None:
     return ["ftzsim", *map(portable_text, sys.argv[1:])]
 
 
+#: Signals that stop a command like Ctrl-C (those this system has).
+_STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S%z")
 
@@ -140,7 +144,7 @@ def _signals_interrupt():
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = {s: signal.signal(s, _raise_interrupt) for s in (signal.SIGTERM, signal.SIGHUP)}
+    old = {s: signal.signal(s, _raise_interrupt) for s in _STOP_SIGNALS}
     try:
         yield
     finally:
