@@ -1,11 +1,18 @@
 """The ``ftzsim`` command line.
 
-Exit codes: 0 success, 2 bad input (a message naming the file, field and what is allowed;
-never a traceback), 1 failure of the program itself, 130 interrupted.
+Exit codes (the only ones ``ftzsim`` returns):
+
+* 0 success;
+* 1 failure of the program itself or of the system (a bug, a full or read-only disk);
+* 2 bad input: a message naming the file, field and what is allowed, never a traceback;
+  also an output directory another ftzsim process is writing (the lock's holder is named);
+* 130 interrupted: Ctrl-C (SIGINT), SIGTERM or SIGHUP; a sweep's manifest then says
+  ``interrupted`` and ``--resume`` continues it.
 """
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 import traceback
@@ -94,7 +101,9 @@ def validate_cmd(
 
 
 def _parse_sets(sets: list[str]) -> dict[str, float]:
-    from ftzsim.scenario import parse_set_option
+    """``--set`` values as overrides; only scenario parameters (never the model's own
+    keyword arguments such as ``rng``, ``reform`` or ``debug``)."""
+    from ftzsim.scenario import check_override_keys, parse_set_option
 
     out = {}
     for s in sets:
@@ -102,7 +111,20 @@ def _parse_sets(sets: list[str]) -> dict[str, float]:
         if k in out:
             raise ScenarioError("--set", [(k, "given twice")])
         out[k] = v
+    check_override_keys(out, "--set")
     return out
+
+
+def _check_finite(frames: dict, what: str) -> None:
+    """Refuse to publish outputs holding NaN or infinity (a bug or an unguarded input, never
+    a result): nothing is written, and the message names the frame and columns."""
+    import numpy as np
+
+    for name, df in frames.items():
+        num = df.select_dtypes("number")
+        bad = [c for c in num.columns if not np.isfinite(num[c].to_numpy(dtype=float)).all()]
+        if bad:
+            raise RuntimeError(f"{what}: {name} holds NaN or infinity in {', '.join(bad[:8])}; nothing was written")
 
 
 @app.command("run")
@@ -127,17 +149,26 @@ def run_cmd(
     With --replicates N the frames hold N runs (columns replicate and seed); the seeds are
     spawned from --seed with numpy's SeedSequence. With one replicate the seed is --seed itself.
     """
-    import pandas as pd
-    from tqdm import tqdm
-
-    from ftzsim.io import atomic_output_dir, check_out_dir, provenance, write_json, write_parquet
-    from ftzsim.model import FTZModel
-    from ftzsim.seeds import replicate_seeds
+    from ftzsim.io import check_out_dir, output_lock
 
     overrides = _parse_sets(set_ or [])
     if steps is not None:
+        if "quarters" in overrides:
+            raise ScenarioError("--set", [("quarters", "given twice: also as --steps; give one of them")])
         overrides["quarters"] = steps
     check_out_dir(out, overwrite)  # refuse before spending time on the run
+    with output_lock(out, "run"):  # held from the first run to the rename of the output
+        _run(scenario, out, seed, replicates, overrides, overwrite, figures, quiet)
+
+
+def _run(scenario, out, seed, replicates, overrides, overwrite, figures, quiet) -> None:
+    import pandas as pd
+    from tqdm import tqdm
+
+    from ftzsim.io import atomic_output_dir, portable_text, provenance, write_json, write_parquet
+    from ftzsim.model import FTZModel
+    from ftzsim.seeds import replicate_seeds
+
     t0 = time.perf_counter()
     started = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     seeds = [seed] if replicates == 1 else replicate_seeds(seed, replicates)
@@ -159,6 +190,7 @@ def run_cmd(
     cfg = model.config
     cfg_dict = cfg.to_dict()
     national, zones, ann = (pd.concat(frames[k], ignore_index=True) for k in ("national", "zones", "annual"))
+    _check_finite({"national": national, "zones": zones, "annual": ann}, f"run of {cfg.name}")
     manifest = {
         "kind": "ftzsim.run",
         "scenario": cfg.name,
@@ -179,7 +211,7 @@ def run_cmd(
         "reach_times": model.reach_times(),
         "started": started,
         "wall_seconds": round(wall, 3),
-        "command": ["ftzsim", *sys.argv[1:]] if Path(sys.argv[0]).name == "ftzsim" else None,
+        "command": ["ftzsim", *map(portable_text, sys.argv[1:])] if Path(sys.argv[0]).name == "ftzsim" else None,
         **provenance(),
     }
     with atomic_output_dir(out, overwrite) as tmp:
@@ -218,13 +250,20 @@ def calibrate_cmd(
     overwrite: Annotated[bool, typer.Option(help="replace an earlier fit in --out (nothing else)")] = False,
 ) -> None:
     """Fit the scenario's growth and level parameters to the 2021-2022 data (docs/calibration.md)."""
-    from ftzsim.calibration import calibrate, fit_figure, write_calibration_block
-    from ftzsim.io import atomic_output_dir, check_out_dir, write_json, write_parquet
+    from ftzsim.io import check_out_dir, output_lock
     from ftzsim.scenario import bundled_scenarios, load_scenario
 
     check_out_dir(out, overwrite, "ftzsim.calibration")
     path = bundled_scenarios().get(scenario, Path(scenario))
     load_scenario(path)  # validate before the long fit
+    with output_lock(out, "calibration"):
+        _calibrate(scenario, path, out, replicates, master_seed, n_firms, write, overwrite)
+
+
+def _calibrate(scenario, path, out, replicates, master_seed, n_firms, write, overwrite) -> None:
+    from ftzsim.calibration import calibrate, fit_figure, write_calibration_block
+    from ftzsim.io import atomic_output_dir, write_json, write_parquet
+
     typer.echo(f"calibrating {path.name}: {replicates} replicates ...", err=True)
     res = calibrate(path, master_seed=master_seed, replicates=replicates, n_firms=n_firms)
     command = f"ftzsim calibrate {scenario} --out {out.name} --replicates {replicates} --master-seed {master_seed}"
@@ -252,25 +291,100 @@ def calibrate_cmd(
     )
 
 
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() in ("localhost", "localhost.localdomain", "ip6-localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _no_orphan() -> None:
+    """In the app's server process (between fork and exec): die with the ``ftzsim app``
+    process (Linux ``PR_SET_PDEATHSIG``), so even a SIGKILLed parent leaves no server."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
 @app.command("app")
 def app_cmd(
     host: Annotated[str, typer.Option(help="address to listen on (default: this machine only)")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="port")] = 8765,
     open_browser: Annotated[bool, typer.Option("--open/--no-open", help="open a browser tab")] = False,
+    allow_remote: Annotated[
+        bool, typer.Option("--allow-remote", help="allow a --host other machines can reach (the app has no login)")
+    ] = False,
 ) -> None:
-    """Start the interactive app (Mesa SolaraViz) on http://HOST:PORT/."""
+    """Start the interactive app (Mesa SolaraViz) on http://HOST:PORT/.
+
+    The app has no authentication: it listens on this machine only unless --allow-remote.
+    """
     import os
+    import socket
     import subprocess
 
     import ftzsim
 
+    if not _is_loopback(host):
+        if not allow_remote:
+            raise UserError(
+                f"--host {host!r}: the app has no authentication, so it listens on this machine only "
+                "(127.0.0.1, ::1, localhost); pass --allow-remote to serve it to other machines"
+            )
+        typer.echo(f"warning: serving the app on {host}:{port} to other machines; it has NO authentication: "
+                   "anyone who can reach this port can use it", err=True)  # fmt: skip
+    try:  # a busy port or an address this machine does not have: say so before starting
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host.strip("[]"), port))
+    except OSError as exc:
+        raise UserError(f"--host {host!r} --port {port}: cannot listen there ({exc.strerror or exc})") from None
     app_file = Path(ftzsim.__file__).with_name("app.py")
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
     # production mode: no file watcher or auto-reload (a user runs the app, not develops it; the
     # watcher also fails where inotify instances run out, as on busy CI machines)
     cmd = [sys.executable, "-m", "solara", "run", str(app_file), "--host", host, "--port", str(port), "--production"]
     cmd += [] if open_browser else ["--no-open"]
-    raise typer.Exit(subprocess.call(cmd, env=env))
+    # its own process group, so that stopping it stops everything it started
+    orphan_guard = _no_orphan if sys.platform.startswith("linux") else None
+    child = subprocess.Popen(cmd, env=env, start_new_session=os.name == "posix", preexec_fn=orphan_guard)
+    try:
+        code = child.wait()
+    except BaseException:  # Ctrl-C, SIGTERM (see main): stop the server before leaving
+        _stop_group(child)
+        raise
+    if code < 0 or code in (130, 143):
+        raise KeyboardInterrupt
+    if code != 0:
+        typer.echo(f"error: the app server stopped with exit code {code}", err=True)
+        raise typer.Exit(1)
+
+
+def _stop_group(child) -> None:
+    import os
+    import subprocess
+
+    if not hasattr(os, "killpg"):  # pragma: no cover - not POSIX
+        child.terminate()
+        return
+    for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(child.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            child.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def _register_commands() -> None:
@@ -288,20 +402,60 @@ def _register_commands() -> None:
 _register_commands()
 
 
+#: Signals that stop a command like Ctrl-C (those this system has).
+_STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: unwound like Ctrl-C (outputs stay whole, exit code 130)."""
+
+
+def _terminate(signum, frame):
+    raise _Terminated(signal.Signals(signum).name)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the CLI and turn user mistakes into exit code 2 without a traceback."""
+    """Entry point: run the CLI and turn user mistakes into exit code 2 without a traceback.
+
+    SIGTERM and SIGHUP are handled like Ctrl-C while a command runs (so a sweep's manifest
+    says ``interrupted`` and the app's server is stopped), exit code 130.
+    """
+    import threading
+
+    old = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in _STOP_SIGNALS:
+            if signal.getsignal(sig) in (signal.SIG_DFL, None):
+                old[sig] = signal.signal(sig, _terminate)
+    try:
+        return _main(argv)
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+def _main(argv: list[str] | None) -> int:
+    from ftzsim.io import MAX_MESSAGE, shorten
+
     try:
         rv = app(args=argv, standalone_mode=False)
     except (ScenarioError, UserError) as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {shorten(str(exc), MAX_MESSAGE * 5)}", err=True)
         return 2
     except _ClickException as exc:  # usage errors: bad option, missing argument, no such command
+        exc.message = shorten(str(exc.message), MAX_MESSAGE)  # it quotes the value given
         exc.show()
         return 2
     except typer.Exit as exc:
-        return exc.exit_code
+        return exc.exit_code if exc.exit_code in (0, 1, 2, 130) else 1
     except OSError as exc:  # disk full, read-only or permission denied: a system problem, said plainly
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"error: {shorten(str(exc), MAX_MESSAGE)}", err=True)
+        return 1
+    except RecursionError:
+        typer.echo("error: the input is nested too deeply to be processed", err=True)
+        return 2
+    except MemoryError:
+        typer.echo("error: out of memory; the request is too large for this machine", err=True)
         return 1
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("interrupted", err=True)
@@ -310,7 +464,9 @@ def main(argv: list[str] | None = None) -> int:
         traceback.print_exc()
         typer.echo("ftzsim failed: this is a bug or a system problem, not a mistake in your input", err=True)
         return 1
-    return rv if isinstance(rv, int) else 0
+    if rv == 130:  # typer turns KeyboardInterrupt (Ctrl-C, or SIGTERM via _terminate) into 130
+        typer.echo("interrupted", err=True)
+    return rv if isinstance(rv, int) and rv in (0, 1, 2, 130) else (1 if isinstance(rv, int) and rv else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

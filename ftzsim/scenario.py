@@ -30,9 +30,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, create_model
 
 from ftzsim import levers as L
 from ftzsim import reference
@@ -73,11 +73,32 @@ class ScenarioError(ValueError):
     """
 
     def __init__(self, source: str, problems: list[tuple[str, str]]):
+        # a message quotes what it refuses: cap every part, so a 72 MB value or ten thousand
+        # bad rows give a readable message that says how much was left out
+        source = _short(str(source), 300)
+        problems = [(_short(str(p), 300), _short(str(m), 1000)) for p, m in problems]
         self.source = source
         self.problems = problems
+        shown = problems[:MAX_PROBLEMS]
         lines = [f"{source}: {len(problems)} problem(s)"] if len(problems) > 1 else []
-        lines += [f"{source}: {path}: {msg}" if path else f"{source}: {msg}" for path, msg in problems]
+        lines += [f"{source}: {path}: {msg}" if path else f"{source}: {msg}" for path, msg in shown]
+        if len(problems) > MAX_PROBLEMS:
+            lines.append(f"{source}: ... and {len(problems) - MAX_PROBLEMS:,} more problem(s) not shown")
         super().__init__("\n".join(lines))
+
+
+#: Most problems listed in one message (the count of the rest is given).
+MAX_PROBLEMS = 50
+#: Largest scenario or experiment file read, checked with ``os.stat`` before reading.
+MAX_FILE_BYTES = 2_000_000
+#: Deepest nesting of tables and arrays accepted in a TOML file (scenarios need 4).
+MAX_DEPTH = 12
+
+
+def _short(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}... ({len(text) - limit:,} more characters)"
 
 
 def parse_period(text: str) -> tuple[int, int]:
@@ -119,7 +140,7 @@ class _Meta(BaseModel):
     extends: str | None = None
     start: str = "2021Q1"
     quarters: int = Field(40, ge=1, le=400)
-    n_firms: int = Field(20_000, ge=0, le=MAX_FIRMS)
+    n_firms: int = Field(20_000, ge=1, le=MAX_FIRMS)
     zones: list[str] | None = None
 
 
@@ -167,7 +188,8 @@ class _Calibration(BaseModel):
     where the scenario does not set the parameter itself; the rest is kept as data."""
 
     model_config = ConfigDict(extra="allow", allow_inf_nan=False)
-    fitted: dict[str, float] = Field(default_factory=dict)
+    # strict like every other table: a fitted value of true or "0.3" is a mistake, not 1.0 or 0.3
+    fitted: dict[str, Annotated[float, Strict()]] = Field(default_factory=dict)
 
 
 class _File(BaseModel):
@@ -401,6 +423,7 @@ def _validate(raw: dict, source: str, origin: str = "file") -> Scenario:
     if abs(total - 1.0) > 1e-9:
         problems.append(("constants.sector_shares", f"shares add up to {total:g}; allowed: they must add up to 1"))
     schedule = []
+    set_at: dict[tuple, tuple[int, Any]] = {}
     for i, ch in enumerate(f.schedule):
         base = f"schedule[{i}]"
         try:
@@ -419,6 +442,11 @@ def _validate(raw: dict, source: str, origin: str = "file") -> Scenario:
             if _check_zone(z, known, f"{base}.zones[{j}]", problems) and z not in zones:
                 problems.append((f"{base}.zones[{j}]", f"zone {z!r} is not in scenario.zones"))
         for k, v in ch.set.items():
+            if k.startswith("rule_alignment.") and k not in L.REGISTRY:
+                agreement = k.split(".", 1)[1]
+                problems.append((f"{base}.set.{k}", f"unknown agreement {agreement!r}{_hint(agreement, L.AGREEMENTS)}; "
+                                 f"allowed: {', '.join(L.AGREEMENTS)}"))  # fmt: skip
+                continue
             if k not in L.REGISTRY or not L.REGISTRY[k].schedulable:
                 allowed = L.select(schedulable=True)
                 close = difflib.get_close_matches(k, allowed, n=1)
@@ -429,6 +457,17 @@ def _validate(raw: dict, source: str, origin: str = "file") -> Scenario:
             p = L.get(k)
             if isinstance(v, bool) or not (p.lower <= v <= p.upper):
                 problems.append((f"{base}.set.{k}", f"{v!r} is out of range; allowed: {p.range_text()}"))
+                continue
+            # two entries setting the same lever in the same zone in the same quarter to
+            # different values: which one holds would depend on the order; refuse it
+            for z in ch_zones if k in L.ZONE_LEVERS else ("(national)",):
+                prev = set_at.setdefault((step, z, k), (i, v))
+                if prev[1] != v:
+                    where = f"zone {z}" if z != "(national)" else "nationally"
+                    problems.append((f"{base}.set.{k}", f"conflicts with schedule[{prev[0]}]: both set {k} "
+                                     f"{where} at {ch.at}, to {prev[1]!r} and {v!r}; allowed: one value per "
+                                     "lever, zone and quarter"))  # fmt: skip
+                    break
         schedule.append(ScheduledChange(step, ch.at, tuple(ch_zones), dict(ch.set)))
     alliances = f.network.alliances
     if alliances is None:
@@ -527,9 +566,60 @@ def _in_range(p: L.Parameter, val: Any, problems: list, key: str) -> bool:
     return True
 
 
-def _apply_overrides(raw: dict, overrides: Mapping[str, Any]) -> None:
+def _plain_number(val: Any) -> Any:
+    """NumPy integers and floats as Python ones (``np.arange`` values, ``mesa.batch_run``);
+    everything else unchanged (and refused later if it is not a number)."""
+    import numbers
+
+    if isinstance(val, bool) or type(val).__name__ == "bool_":
+        return val
+    if isinstance(val, numbers.Integral) and not isinstance(val, int):
+        return int(val)
+    if isinstance(val, numbers.Real) and not isinstance(val, float | int):
+        return float(val)
+    if type(val).__module__ == "numpy" and getattr(val, "shape", None) == () and hasattr(val, "item"):
+        return _plain_number(val.item())
+    return val
+
+
+def _hint(name: str, options) -> str:
+    close = difflib.get_close_matches(name, list(options), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def check_override_keys(overrides: Mapping[str, Any], source: str = "override") -> None:
+    """Refuse override keys that are not scenario parameters: registry names,
+    ``zone.NAME.lever`` or the run settings ``n_firms`` / ``quarters``.
+
+    Keeps ``--set`` (and design columns) from reaching the model's own keyword arguments
+    (``rng``, ``reform``, ``debug``, ``build_firm_agents``), which are not scenario values.
+    """
     problems = []
-    for key, val in overrides.items():
+    for key in overrides:
+        if not isinstance(key, str):
+            problems.append((repr(key), "not a parameter name"))
+        elif key not in L.REGISTRY and key not in _RUN_SETTINGS and not key.startswith("zone."):
+            problems.append((key, f"unknown parameter{_hint(key, [*L.REGISTRY, *_RUN_SETTINGS])}; allowed: a lever "
+                             "or uncertainty from `ftzsim levers`, zone.NAME.lever, n_firms or quarters"))  # fmt: skip
+    if problems:
+        raise ScenarioError(source, problems)
+
+
+def _apply_overrides(raw: dict, overrides: Mapping[str, Any]) -> None:
+    """Apply overrides to a raw scenario document.
+
+    Order rule: national values first, then ``zone.NAME.lever`` values, whatever order they
+    were given in. A national value of a zone lever replaces the *file's* per-zone values of
+    that lever; a zone override given alongside it always holds for its zone (it is never
+    silently dropped by a national value that follows it).
+    """
+    problems = []
+    overrides = {k: _plain_number(v) for k, v in overrides.items()}
+    ordered = sorted(overrides.items(), key=lambda kv: isinstance(kv[0], str) and kv[0].startswith("zone."))
+    for key, val in ordered:
+        if not isinstance(key, str):
+            problems.append((repr(key), "not a parameter name"))
+            continue
         if key in _RUN_SETTINGS:
             raw.setdefault("scenario", {})[key] = val
             continue
@@ -587,25 +677,87 @@ def bundled_scenarios() -> dict[str, Path]:
     return {p.stem: p for p in sorted(root.glob("*.toml"))} if root.is_dir() else {}
 
 
-def _read_toml(path: Path, label: str) -> dict:
+def _depth(obj: Any) -> int:
+    """Deepest nesting of tables and arrays in ``obj`` (iterative: no recursion limit)."""
+    deepest, todo = 0, [(obj, 0)]
+    while todo:
+        cur, d = todo.pop()
+        deepest = max(deepest, d)
+        if d > MAX_DEPTH:
+            break
+        if isinstance(cur, dict):
+            todo += [(v, d + 1) for v in cur.values()]
+        elif isinstance(cur, list):
+            todo += [(v, d + 1) for v in cur]
+    return deepest
+
+
+def read_bounded(path: Path, label: str, limit: int = MAX_FILE_BYTES, what: str = "a .toml file") -> bytes:
+    """The bytes of ``path``, refused with :class:`ScenarioError` unless it is a regular file
+    of at most ``limit`` bytes, checked with ``os.stat`` *before* reading.
+
+    ``/dev/zero``, a FIFO, a terminal or an 8 GB sparse file are refused at once: nothing
+    is read from them. The file is opened without blocking and checked again through the
+    open descriptor, so one swapped in between is refused too.
+    """
+    import os
+    import stat
+
+    def refuse(msg: str):
+        raise ScenarioError(label, [("", msg)])
+
     try:
-        data = path.read_bytes()
+        st = os.stat(path)
     except FileNotFoundError:
-        raise ScenarioError(label, [("", "file not found")]) from None
-    except IsADirectoryError:
-        raise ScenarioError(label, [("", "is a directory, expected a .toml file")]) from None
+        refuse("file not found")
+    except (OSError, ValueError) as exc:
+        refuse(f"cannot be read: {getattr(exc, 'strerror', None) or exc}")
+    if stat.S_ISDIR(st.st_mode):
+        refuse(f"is a directory, expected {what}")
+    if not stat.S_ISREG(st.st_mode):
+        refuse(f"is not a regular file (a device, FIFO or socket); expected {what}")
+    if st.st_size > limit:
+        refuse(f"file is {st.st_size:,} bytes; allowed: at most {limit:,}")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as exc:
-        raise ScenarioError(label, [("", f"cannot be read: {exc.strerror}")]) from None
-    if len(data) > 2_000_000:
-        raise ScenarioError(label, [("", f"file is {len(data):,} bytes; allowed: at most 2,000,000")])
+        refuse(f"cannot be read: {exc.strerror}")
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            refuse(f"is not a regular file; expected {what}")
+        chunks, size = [], 0
+        while size <= limit:
+            block = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not block:
+                break
+            chunks.append(block)
+            size += len(block)
+    except OSError as exc:
+        refuse(f"cannot be read: {exc.strerror}")
+    finally:
+        os.close(fd)
+    if size > limit:
+        refuse(f"file grew past {limit:,} bytes while being read; allowed: at most {limit:,}")
+    return b"".join(chunks)
+
+
+def _read_toml(path: Path, label: str) -> dict:
+    data = read_bounded(Path(path), label)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ScenarioError(label, [("", f"is not UTF-8 text (byte {exc.start}); save it as UTF-8")]) from None
     try:
-        return tomllib.loads(text)
+        doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(label, [("", f"malformed TOML: {exc}")]) from None
+        raise ScenarioError(label, [("", f"malformed TOML: {_short(str(exc), 300)}")]) from None
+    except RecursionError:
+        doc = None
+    if doc is None or _depth(doc) > MAX_DEPTH:
+        msg = f"tables or arrays are nested too deeply; allowed: at most {MAX_DEPTH} levels"
+        raise ScenarioError(label, [("", msg)])
+    return doc
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -645,7 +797,14 @@ def _resolve_extends(raw: dict, path: Path, label: str, bundled: dict, depth: in
             raise ScenarioError(
                 label, [("scenario.extends", f"{parent!r} is neither a bundled scenario ({allowed}) nor a file")]
             )
-    base = _resolve_extends(_read_toml(ppath, parent), ppath, parent, bundled, depth + 1)
+    parent_raw = _read_toml(ppath, parent)
+    if not isinstance(parent_raw.get("scenario", {}), dict):
+        raise ScenarioError(
+            label,
+            [("scenario.extends", f"the parent {_short(parent, 200)!r} has a 'scenario' that is not a table; "
+              "allowed: a scenario file with a [scenario] table")],
+        )  # fmt: skip
+    base = _resolve_extends(parent_raw, ppath, parent, bundled, depth + 1)
     base.get("scenario", {}).pop("extends", None)
     own = copy.deepcopy(raw)
     own["scenario"].pop("extends")
@@ -671,6 +830,13 @@ def load_scenario(source: str | Path | Scenario, **overrides: Any) -> Scenario:
     """
     if isinstance(source, Scenario):
         return source.with_overrides(**overrides)
+    if not isinstance(source, str | Path):
+        raise TypeError(
+            f"scenario: expected a bundled scenario name, a path to a .toml file or a Scenario, "
+            f"got {type(source).__name__} {_short(repr(source), 80)}"
+        )
+    if isinstance(source, str) and (not source or "\0" in source):
+        raise ScenarioError(_short(repr(source), 80), [("", "not a scenario name or path")])
     bundled = bundled_scenarios()
     if isinstance(source, str) and source in bundled:
         path, label = bundled[source], f"{source}.toml"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["replicate_seeds"]
+__all__ = ["check_rng", "replicate_seeds"]
 
 
 def replicate_seeds(master: int, n: int) -> list[int]:
@@ -20,3 +20,23 @@ def replicate_seeds(master: int, n: int) -> list[int]:
     return [
         int(s.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for s in np.random.SeedSequence(master).spawn(n)
     ]
+
+
+def check_rng(rng):
+    """``rng`` as ``FTZModel`` accepts it, or a clear error naming the argument.
+
+    Accepted: None (fresh entropy), a non-negative integer (Python or NumPy), a
+    ``numpy.random.Generator``, ``BitGenerator`` or ``SeedSequence``. A NumPy integer is
+    turned into a Python one. Anything else raises ``TypeError`` (wrong type) or
+    ``ValueError`` (a negative seed) here, not deep inside NumPy.
+    """
+    if rng is None or isinstance(rng, np.random.Generator | np.random.BitGenerator | np.random.SeedSequence):
+        return rng
+    if isinstance(rng, bool | np.bool_) or not isinstance(rng, int | np.integer):
+        raise TypeError(
+            f"rng: expected None, a non-negative integer seed or a numpy.random.Generator, "
+            f"got {type(rng).__name__} {repr(rng)[:80]}"
+        )
+    if rng < 0:
+        raise ValueError(f"rng: a seed must be a non-negative integer, got {int(rng)}")
+    return int(rng)

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property-based tests run derandomised by default: the same cases on every CI run, so a
+# failure is reproducible and a pass means the same thing each time. For exploration, run
+# with HYPOTHESIS_PROFILE=explore (fresh random cases each run).
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from ftzsim.io import UserError, _publish, provenance, write_json
+from ftzsim.io import UserError, _publish, atomic_write, provenance, write_json
 
 __all__ = ["KINDS", "make_figure", "register"]
 
@@ -109,7 +109,10 @@ def _compare(src: Path, opts: dict):
 
     f = src / "comparison.csv" if src.is_dir() else src
     if not f.exists():
-        raise UserError(f"{src}: no comparison.csv (run experiments/scenario_comparison.py)")
+        raise UserError(
+            f"{src}: no comparison.csv; compare takes the comparison table written by "
+            "experiments/scenario_comparison.py (or a folder holding it), not a sweep directory"
+        )
     df = _read_table(f)
     _need(df, ["scenario", "outcome", "diff", "low", "high", "reference_mean"], src)
     return (lambda ax: difference_plot(df, ax=ax, title="Difference from baseline (paired 95% intervals)")), df
@@ -168,7 +171,15 @@ def make_figure(kind: str, src: Path, out: Path, **opts) -> dict:
         raise UserError(f"INPUT {src}: no such file or directory")
     if not out.resolve().parent.is_dir():
         raise UserError(f"--out {out}: directory {out.parent} does not exist")
-    draw, data = KINDS[kind](src, opts)
+    try:
+        draw, data = KINDS[kind](src, opts)
+    except UserError:
+        raise
+    except (ValueError, OSError, UnicodeDecodeError, KeyError) as exc:  # a truncated, empty or foreign file
+        raise UserError(
+            f"INPUT {src}: cannot be read as a {kind} input ({str(exc)[:200]}); "
+            "allowed: a run or sweep directory written by ftzsim, or a .parquet/.csv table"
+        ) from None
     prov = provenance()
     meta = {"ftzsim": prov["packages"]["ftzsim"], "git_revision": prov["git_revision"], "kind": kind,
             "input": src.name, "options": {k: v for k, v in opts.items() if v is not None},
@@ -190,11 +201,8 @@ def make_figure(kind: str, src: Path, out: Path, **opts) -> dict:
             Path(tmp).unlink(missing_ok=True)
             plt.close(fig)
     csv = out.with_name(out.name + ".csv")
-    fd, tmp = tempfile.mkstemp(prefix=f".{csv.name}.", dir=out.resolve().parent)
-    os.close(fd)
-    data.to_csv(tmp, index=False)
-    _publish(tmp)
-    os.replace(tmp, csv)
+    with atomic_write(csv) as tmp:
+        data.to_csv(tmp, index=False)
     write_json({**meta, "figure": out.name, "data": csv.name}, out.with_name(out.name + ".json"))
     return meta
 
@@ -203,7 +211,12 @@ def register(app: typer.Typer) -> None:
     @app.command("plot")
     def plot_cmd(
         kind: Annotated[str, typer.Argument(help=f"one of: {', '.join(KINDS)}")],
-        input: Annotated[Path, typer.Argument(help="run or sweep directory, or a .parquet/.csv table")],
+        input: Annotated[
+            Path,
+            typer.Argument(
+                help="run or sweep directory, or a .parquet/.csv table (compare: comparison.csv or its folder)"
+            ),
+        ],
         out: Annotated[Path, typer.Option("--out", help="figure file: .pdf, .svg or .png")],
         outcome: Annotated[str | None, typer.Option(help="outcome to draw (national, zonemap, surface)")] = None,
         x: Annotated[str | None, typer.Option(help="surface: lever on the x axis")] = None,

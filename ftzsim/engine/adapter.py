@@ -35,11 +35,14 @@ class FTZAdapter:
         Keys of ``model.summary()`` to keep (default: all).
     timeseries : bool
         Also return the national quarterly series (stored under ``timeseries/``).
+    base : str or Path
+        Folder that relative scenario paths (the experiment's, a design row's) are relative to.
     """
 
     def __init__(self, scenario: str | Path, overrides: dict | None = None, outcomes: list[str] | None = None,
-                 timeseries: bool = False):  # fmt: skip
+                 timeseries: bool = False, base: str | Path = "."):  # fmt: skip
         self.scenario = str(scenario)
+        self.base = str(base)
         self.overrides = dict(overrides or {})
         self.outcomes = list(outcomes) if outcomes else None
         self.timeseries = timeseries
@@ -48,7 +51,12 @@ class FTZAdapter:
         from ftzsim.model import FTZModel
 
         p = {**self.overrides, **params}
-        scenario = _scenario(str(p.pop("scenario", self.scenario)))
+        name = str(p.pop("scenario", self.scenario))
+        from ftzsim.scenario import bundled_scenarios
+
+        if name not in bundled_scenarios():  # a design row's file, relative to the experiment file
+            name = str(Path(self.base, name))
+        scenario = _scenario(name)
         model = FTZModel(scenario, rng=seed, build_firm_agents=False, **p).run()
         s = model.summary()
         out: dict[str, Any] = {k: s[k] for k in self.outcomes} if self.outcomes else s

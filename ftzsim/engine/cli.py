@@ -70,10 +70,14 @@ def sensitivity_cmd(
     from ftzsim.engine.designs import Design
     from ftzsim.engine.sensitivity import analyze, noise_share, outcome_values, sobol_convergence
     from ftzsim.engine.store import RunStore, load_results, load_timeseries
-    from ftzsim.io import UserError, write_json, write_parquet
+    from ftzsim.io import UserError, atomic_write, write_json, write_parquet
 
     if method is not None and method not in ("sobol", "morris", "fast", "delta"):
         raise UserError(f"--method {method!r}: allowed: sobol, morris, fast, delta")
+    from ftzsim.io import _locked_error, lock_holder
+
+    if (holder := lock_holder(sweep_dir)) is not None:  # a sweep still writing it: its results are partial
+        raise _locked_error(sweep_dir, holder, label="SWEEP_DIR")
     store = RunStore(sweep_dir)
     man = store.manifest()
     frame = store.design()
@@ -89,7 +93,9 @@ def sensitivity_cmd(
     out = Path(sweep_dir) / "sensitivity"
     out.mkdir(exist_ok=True)
     stem = f"{outcome.replace(':', '-')}_{idx['method'].iloc[0]}"
-    idx.to_csv(out / f"{stem}.csv", index=False)
+    # every file atomically: a full disk leaves the earlier file or none, never a truncated one
+    with atomic_write(out / f"{stem}.csv") as tmp:
+        idx.to_csv(tmp, index=False)
     write_parquet(idx, out / f"{stem}.parquet")
     noise = noise_share(values)
     write_json({"outcome": outcome, "method": idx["method"].iloc[0], "noise_share": noise,
@@ -103,14 +109,17 @@ def sensitivity_cmd(
         else:
             sobol_bars(idx.replace({"index": {"delta": "ST"}}) if idx["method"].iloc[0] == "delta" else idx, ax=ax,
                        title=title)  # fmt: skip
-        fig.savefig(out / f"{stem}.png")
+        with atomic_write(out / f"{stem}.png") as tmp:
+            fig.savefig(tmp, format="png")
         plt.close(fig)
         if design.method == "sobol" and idx["method"].iloc[0] == "sobol":
             conv = sobol_convergence(design, values, seed=seed)
-            conv.to_csv(out / f"{stem}_convergence.csv", index=False)
+            with atomic_write(out / f"{stem}_convergence.csv") as tmp:
+                conv.to_csv(tmp, index=False)
             fig, ax = plt.subplots(figsize=(6.4, 3.8), layout="constrained")
             convergence_plot(conv, ax=ax, title=f"{outcome}: convergence of ST")
-            fig.savefig(out / f"{stem}_convergence.png")
+            with atomic_write(out / f"{stem}_convergence.png") as tmp:
+                fig.savefig(tmp, format="png")
             plt.close(fig)
     shown = idx[idx["index"].isin(["S1", "ST", "mu_star", "delta"])]
     for r in shown.itertuples():

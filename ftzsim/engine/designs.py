@@ -199,10 +199,20 @@ def make_design(
 
 
 def _read_design_file(path: Path, bounds) -> tuple[np.ndarray, dict]:
-    size = path.stat().st_size
-    if size > 2_000_000_000:
-        raise ValueError(f"{path.name}: {size:,} bytes; allowed: a design file of at most 2 GB")
-    df = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    import stat
+
+    st = path.stat()  # before reading: a device, FIFO or huge file is refused unread
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError(f"{path.name}: not a regular file; allowed: a .csv or .parquet file")
+    if st.st_size > 2_000_000_000:
+        raise ValueError(f"{path.name}: {st.st_size:,} bytes; allowed: a design file of at most 2 GB")
+    try:
+        df = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    except (ValueError, OSError, UnicodeDecodeError) as exc:  # pandas/pyarrow parse errors are ValueErrors
+        raise ValueError(f"{path.name}: cannot be read as {'Parquet' if path.suffix == '.parquet' else 'CSV'} "
+                         f"({str(exc)[:200]})") from None  # fmt: skip
+    if len(df) == 0:
+        raise ValueError(f"{path.name}: no rows (a header only?); allowed: at least one design row")
     check_design_size(len(df))
     df = df.drop(columns=[c for c in ("row_id",) if c in df.columns])
     unknown = [c for c in df.columns if c not in L.REGISTRY]

@@ -13,28 +13,35 @@ process-wide multiprocessing start method is left alone.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import signal
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ftzsim.engine.store import RunStore
 from ftzsim.io import portable_text
 
-__all__ = ["RunTimeout", "StoreWriteError", "Task", "plan_tasks", "run_batch", "run_tasks"]
+__all__ = ["NonFiniteOutcome", "RunTimeout", "StoreWriteError", "Task", "plan_tasks", "run_batch", "run_tasks"]
 
 Task = tuple[int, int, int, dict[str, Any]]  # row_id, replicate, seed, params
 
 
 class RunTimeout(Exception):
     """A run took longer than the per-run timeout."""
+
+
+class NonFiniteOutcome(ValueError):
+    """A run returned NaN or infinity for an outcome: recorded as failed, never stored."""
 
 
 class StoreWriteError(OSError):
@@ -112,50 +119,98 @@ def run_batch(fn: Callable, batch: list[Task], timeout: float | None = None) -> 
             out = _call(fn, params, seed, timeout)
         except Exception as exc:
             failed.append({
-                "row_id": row_id, "replicate": rep, "seed": seed, "params": repr(params),
+                "row_id": row_id, "replicate": rep, "seed": seed, "params": portable_text(repr(params))[:2000],
                 "error": type(exc).__name__, "message": portable_text(str(exc))[:2000],
                 "traceback": portable_text(traceback.format_exc())[-8000:],
             })  # fmt: skip
             continue
         ts = out.pop("_series", None)
+        try:
+            values = {k: float(v) for k, v in out.items()}
+            bad = [k for k, v in values.items() if not math.isfinite(v)]
+            if ts is not None:
+                num = ts.select_dtypes("number")
+                bad += [f"series {c}" for c in num.columns if not np.isfinite(num[c].to_numpy(dtype=float)).all()]
+            if bad:
+                raise NonFiniteOutcome(f"the run returned NaN or infinity for {', '.join(bad[:10])}")
+        except Exception as exc:
+            failed.append({
+                "row_id": row_id, "replicate": rep, "seed": seed, "params": repr(params)[:2000],
+                "error": type(exc).__name__, "message": portable_text(str(exc))[:2000], "traceback": "",
+            })  # fmt: skip
+            continue
         if ts is not None:
             ts = ts.copy()
             ts.insert(0, "seed", seed)
             ts.insert(0, "replicate", rep)
             ts.insert(0, "row_id", row_id)
             series.append(ts)
-        ok.append({"row_id": row_id, "replicate": rep, "seed": seed, **{k: float(v) for k, v in out.items()},
-                   "wall_s": time.perf_counter() - t0})  # fmt: skip
+        ok.append({"row_id": row_id, "replicate": rep, "seed": seed, **values, "wall_s": time.perf_counter() - t0})
     return ok, failed, series
 
 
-def plan_tasks(rows: list[dict[str, Any]], seeds: list[int], skip: set[tuple[int, int]]) -> list[Task]:
-    """Every (row, replicate) pair not in ``skip``; every row runs on the same seeds (CRN)."""
-    return [
-        (row_id, rep, seed, params)
-        for row_id, params in enumerate(rows)
-        for rep, seed in enumerate(seeds)
-        if (row_id, rep) not in skip
-    ]
+def plan_tasks(rows: Iterable[dict[str, Any]], seeds: list[int], skip: set[tuple[int, int]]) -> Iterator[Task]:
+    """Every (row, replicate) pair not in ``skip``; every row runs on the same seeds (CRN).
+
+    A generator: a design of 10^6 rows with 1,000 replicates is never held as a list."""
+    for row_id, params in enumerate(rows):
+        for rep, seed in enumerate(seeds):
+            if (row_id, rep) not in skip:
+                yield (row_id, rep, seed, params)
 
 
-def _batches(tasks: list[Task], workers: int, chunk_size: int | None) -> list[list[Task]]:
+def _batches(tasks: Iterable[Task], workers: int, chunk_size: int | None, total: int) -> Iterator[list[Task]]:
     if chunk_size is None:
         # several tasks per worker so the pool stays busy to the end, few enough to keep
         # the per-task overhead (pickling, scheduling, one Parquet file) small
-        chunk_size = max(1, min(64, math.ceil(len(tasks) / (max(workers, 1) * 8))))
-    return [tasks[i : i + chunk_size] for i in range(0, len(tasks), chunk_size)]
+        chunk_size = max(1, min(64, math.ceil(total / (max(workers, 1) * 8))))
+    it = iter(tasks)
+    while batch := list(itertools.islice(it, chunk_size)):
+        yield batch
 
 
-def _worker_init() -> None:
+_PARENT: dict[str, int] = {}
+
+
+def _watch_parent(ppid: int) -> None:
+    """Exit this worker as soon as its driver is gone (killed with SIGKILL, say): a worker
+    whose driver died has nobody to give its results to and would only hold memory."""
+    while True:
+        if os.getppid() != ppid:
+            os._exit(1)
+        time.sleep(0.5)
+
+
+def _worker_init(ppid: int | None = None) -> None:
+    """Set up a worker process: one core each, and gone when its driver is.
+
+    ``ppid`` is the driver's pid; where Linux offers it, ``PR_SET_PDEATHSIG`` asks the kernel
+    to send SIGKILL when the parent dies, and a thread polling ``os.getppid()`` covers the
+    rest (other systems; the parent dying before the call)."""
+    import threading
+
     # each worker is one core: keep BLAS and numba single-threaded inside it
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
         os.environ.setdefault(var, "1")
+    ppid = ppid or os.getppid()
+    if _PARENT.get("ppid") == ppid:
+        return
+    _PARENT["ppid"] = ppid
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != ppid:
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(ppid,), daemon=True, name="ftzsim-parent-watch").start()
 
 
 def run_tasks(
     fn: Callable,
-    tasks: list[Task],
+    tasks: Iterable[Task],
     store: RunStore,
     *,
     workers: int | None = None,
@@ -165,14 +220,20 @@ def run_tasks(
     progress: bool = True,
     on_batch: Callable[[int, int], None] | None = None,
     timeout: float | None = None,
+    total: int | None = None,
 ) -> tuple[int, int]:
-    """Run ``tasks`` and write every finished batch to ``store``. Returns (done, failed)."""
+    """Run ``tasks`` (any iterable, consumed as the pool needs them) and write every finished
+    batch to ``store``. ``total`` is the number of tasks, for the progress bar and the batch
+    size. Returns (done, failed)."""
     from tqdm import tqdm
 
+    if total is None:
+        tasks = list(tasks)
+        total = len(tasks)
     workers = workers or os.cpu_count() or 1
-    batches = _batches(tasks, workers, chunk_size)
+    batches = _batches(tasks, workers, chunk_size, total)
     counts = {"done": 0, "failed": 0}
-    bar = tqdm(total=len(tasks), unit="run", disable=not progress, file=sys.stderr, smoothing=0.05)
+    bar = tqdm(total=total, unit="run", disable=not progress, file=sys.stderr, smoothing=0.05)
 
     def finished(result) -> None:
         ok, failed, series = result
@@ -208,17 +269,39 @@ def run_tasks(
 
 def _run_local(fn, batches, workers, finished, timeout=None, max_restarts: int = 5) -> None:
     """A spawn-context process pool; if a worker dies (killed, out of memory) the pool is
-    rebuilt and the unfinished batches are submitted again."""
-    pending = dict(enumerate(batches))
+    rebuilt and the unfinished batches are submitted again.
+
+    Batches are drawn from the iterator as workers free up (at most ``2 x workers`` in
+    flight), so a long task list is never materialised."""
+    pending: dict[int, list] = {}  # submitted but not finished, by number
+    source = enumerate(batches)
     restarts = 0
     from ftzsim.engine.workers import worker_context
 
     ctx = worker_context()
-    while pending:
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
+    state = {"exhausted": False}
+
+    def top_up(pool, futures) -> bool:
+        """Submit batches until 2 per worker are in flight; False if the pool broke meanwhile
+        (the batch taken is in ``pending`` and goes to the next pool)."""
+        while not state["exhausted"] and len(futures) < 2 * workers:
+            nxt = next(source, None)
+            if nxt is None:
+                state["exhausted"] = True
+                return True
+            pending[nxt[0]] = nxt[1]
+            try:
+                futures[pool.submit(run_batch, fn, nxt[1], timeout)] = nxt[0]
+            except BrokenProcessPool:
+                return False
+        return True
+
+    while True:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init,
+                                   initargs=(os.getpid(),))  # fmt: skip
         try:
             futures = {pool.submit(run_batch, fn, b, timeout): i for i, b in pending.items()}
-            broken = False
+            broken = not top_up(pool, futures)
             while futures and not broken:
                 done, _ = wait(futures, return_when=FIRST_COMPLETED)
                 for fut in done:
@@ -230,6 +313,8 @@ def _run_local(fn, batches, workers, finished, timeout=None, max_restarts: int =
                         continue
                     pending.pop(i)
                     finished(result)
+                if not broken:
+                    broken = not top_up(pool, futures)
             if broken:
                 pool.shutdown(wait=False, cancel_futures=True)
             else:
@@ -240,11 +325,12 @@ def _run_local(fn, batches, workers, finished, timeout=None, max_restarts: int =
             for proc in procs:
                 proc.terminate()
             raise
-        if pending:
-            restarts += 1
-            if restarts > max_restarts:
-                raise RuntimeError(f"worker processes died {restarts} times; {len(pending)} batches left")
-            time.sleep(0.5)
+        if not pending and state["exhausted"]:
+            return
+        restarts += 1
+        if restarts > max_restarts:
+            raise RuntimeError(f"worker processes died {restarts} times; {len(pending)} batches left")
+        time.sleep(0.5)
 
 
 #: Dask settings for the LocalCluster ftzsim starts. The worker's statistical profiler
@@ -278,9 +364,17 @@ def _run_dask(fn, batches, workers, scheduler, finished, timeout=None) -> None:
         client = Client(cluster)
     try:
         client.run(_worker_init)
-        futures = [client.submit(run_batch, fn, b, timeout, pure=False, retries=2) for b in batches]
-        for fut in as_completed(futures):
+        n_workers = max(1, len(client.scheduler_info().get("workers", {})) or workers or 1)
+        source = iter(batches)
+        # batches are submitted as results come back (at most 2 per worker in flight)
+        first = [client.submit(run_batch, fn, b, timeout, pure=False, retries=2)
+                 for b in itertools.islice(source, 2 * n_workers)]  # fmt: skip
+        queue = as_completed(first)
+        for fut in queue:
             finished(fut.result())
+            nxt = next(source, None)
+            if nxt is not None:
+                queue.add(client.submit(run_batch, fn, nxt, timeout, pure=False, retries=2))
     finally:
         client.close()
         if cluster is not None:

@@ -157,6 +157,9 @@ class Experiment:
     text: str
     source: str
     reference: str | None = None  # paired experiments: the reference scenario (ftzsim.engine.paired)
+    #: folder of the experiment file: ``scenarios`` members named by a relative path are
+    #: stored as written (portable) and found from here when run
+    base: str = "."
 
     @property
     def seeds(self) -> list[int]:
@@ -190,7 +193,8 @@ class Experiment:
         else:
             design = d
         names = [self.scenario, *d.settings.get("scenarios", []), *([self.reference] if self.reference else [])]
-        scheduled = any(load_scenario(n).schedule for n in names)
+        bundled = bundled_scenarios()
+        scheduled = any(load_scenario(n if n in bundled else Path(self.base, n)).schedule for n in names)
         q = quarters or (16 if scheduled else 8)
         overrides = {**self.overrides, "n_firms": n_firms, "quarters": q}
         return dataclasses.replace(self, design=design, replicates=min(self.replicates, 2), overrides=overrides,
@@ -200,13 +204,13 @@ class Experiment:
         from ftzsim.engine.adapter import FTZAdapter
 
         if self.reference is None:
-            return FTZAdapter(self.scenario, self.overrides, self.outcomes or None, self.timeseries)
+            return FTZAdapter(self.scenario, self.overrides, self.outcomes or None, self.timeseries, base=self.base)
         from ftzsim.engine.paired import PairedAdapter, base_outcome
 
-        base = list(dict.fromkeys(base_outcome(n)[1] for n in self.outcomes)) or None
+        names = list(dict.fromkeys(base_outcome(n)[1] for n in self.outcomes)) or None
         return PairedAdapter(
-            FTZAdapter(self.scenario, self.overrides, base, self.timeseries),
-            FTZAdapter(self.reference, self.overrides, base, False),
+            FTZAdapter(self.scenario, self.overrides, names, self.timeseries, base=self.base),
+            FTZAdapter(self.reference, self.overrides, names, False, base=self.base),
             self.outcomes or None,
         )
 
@@ -214,6 +218,12 @@ class Experiment:
 def _close(name: str, options) -> str:
     c = difflib.get_close_matches(name, list(options), n=1)
     return f" (did you mean '{c[0]}'?)" if c else ""
+
+
+def _text(path: Path, label: str) -> str:
+    from ftzsim.scenario import read_bounded
+
+    return read_bounded(path, label).decode("utf-8")
 
 
 def load_experiment(path: str | Path) -> Experiment:
@@ -293,6 +303,23 @@ def load_experiment(path: str | Path) -> Experiment:
         for i, s in enumerate(d.scenarios):
             if s not in bundled and not (path.parent / s).is_file():
                 problems.append((f"design.scenarios[{i}]", f"unknown scenario {s!r}{_close(s, bundled)}"))
+                continue
+            try:  # every member must load, with the fixed overrides, before any run starts
+                load_scenario(s if s in bundled else path.parent / s, **f.scenario_overrides)
+            except ScenarioError as exc:
+                problems += [(f"design.scenarios[{i}]", f"{exc.source}: {p + ': ' if p else ''}{m}")
+                             for p, m in exc.problems[:5]]  # fmt: skip
+    if d.method not in ("file", "scenarios") and not any(
+        p.startswith(("design.n", "design.levels")) for p, _ in problems
+    ):
+        from ftzsim.engine.sweep import check_sweep_size
+        from ftzsim.io import UserError
+
+        try:  # runs = rows x replicates, and the driver's memory, before anything is built
+            rows = design_rows(d.method, len(d.parameters), d.n, levels=d.levels, second_order=d.second_order)
+            check_sweep_size(rows, f.experiment.replicates, len(d.parameters))
+        except UserError as exc:
+            problems.append(("experiment.replicates", str(exc)))
     from ftzsim.engine.paired import base_outcome
 
     for i, name in enumerate(f.outcomes.names):
@@ -331,17 +358,28 @@ def load_experiment(path: str | Path) -> Experiment:
                 d.method, d.parameters, d.n, seed=f.experiment.master_seed if d.seed is None else d.seed,
                 bounds=bounds, levels=d.levels, second_order=d.second_order, num_levels=d.num_levels,
                 file=(path.parent / d.file) if d.file else None, scrambles=d.scrambles,
-                scenarios=[s if s in bundled else str((path.parent / s).resolve()) for s in d.scenarios],
+                scenarios=list(d.scenarios),  # as written: design.parquet must not hold this machine's paths
             )  # fmt: skip
     except ValueError as exc:
         raise ScenarioError(label, [("design", str(exc))]) from None
+    if len(design.frame) == 0:
+        raise ScenarioError(label, [("design", "the design has no rows: nothing to run (a design file with a "
+                                     "header only?); allowed: at least one row")])  # fmt: skip
+    if d.method in ("file", "scenarios"):
+        from ftzsim.engine.sweep import check_sweep_size
+        from ftzsim.io import UserError
+
+        try:
+            check_sweep_size(len(design.frame), f.experiment.replicates, len(design.frame.columns))
+        except UserError as exc:
+            raise ScenarioError(label, [("experiment.replicates", str(exc))]) from None
     return Experiment(
         name=f.experiment.name, description=f.experiment.description, scenario=scen,
         replicates=f.experiment.replicates, master_seed=f.experiment.master_seed,
         chunk_size=f.experiment.chunk_size, timeout=f.experiment.timeout, design=design,
         outcomes=list(f.outcomes.names),
         timeseries=f.outcomes.timeseries, overrides=dict(f.scenario_overrides),
-        text=path.read_text(encoding="utf-8"), source=path.name, reference=reference,
+        text=_text(path, label), source=path.name, reference=reference, base=str(path.parent.resolve()),
     )  # fmt: skip
 
 

@@ -12,20 +12,42 @@ Layout::
 Chunks are written by the driver only, each under a temporary name and renamed when
 complete, so a killed sweep leaves only whole chunks; ``--resume`` reads which (row_id,
 replicate) pairs they hold and runs the rest.
+
+Every chunk has a sidecar ``chunk-NNNNNN.parquet.sha256`` (JSON: sha256 of the file, its row
+count and the (row_id, replicate) keys it holds), written before the chunk is renamed into
+place. Chunks are verified when read (checksum, Parquet footer, row count): a damaged one
+(a disk error, a truncated copy) makes :func:`load_results` refuse the store with a message,
+and ``--resume`` moves it to ``corrupt/`` with a warning and runs its runs again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from ftzsim.io import UserError, write_json, write_parquet
+from ftzsim.io import SWEEP_FILES, UserError, _all_entries, _publish, shorten, write_json, write_parquet
 
-__all__ = ["TIMING", "RunStore", "load_results", "load_timeseries"]
+__all__ = ["TIMING", "DamagedChunk", "RunStore", "load_results", "load_timeseries"]
+
+
+class DamagedChunk(UserError):
+    """A chunk of the store fails verification (checksum, Parquet footer or row count)."""
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
 
 KEYS = ["row_id", "replicate"]
 
@@ -52,41 +74,177 @@ class RunStore:
         return (self.root / "manifest.json").is_file()
 
     def manifest(self) -> dict[str, Any]:
+        """The sweep's manifest; :class:`UserError` if this is not a sweep written by ftzsim."""
+        path = self.root / "manifest.json"
         try:
-            return json.loads((self.root / "manifest.json").read_text(encoding="utf-8"))
-        except FileNotFoundError:
+            if not path.is_file() or path.stat().st_size > 50_000_000:
+                raise FileNotFoundError
+            man = json.loads(path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, NotADirectoryError):
             raise UserError(f"{self.root}: not a sweep directory (no manifest.json)") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserError(f"{path}: cannot be read ({exc})") from None
         except json.JSONDecodeError as exc:
-            raise UserError(f"{self.root}/manifest.json: not valid JSON ({exc.msg})") from None
+            raise UserError(f"{path}: not valid JSON ({exc.msg})") from None
+        if not isinstance(man, dict) or man.get("kind") != "ftzsim.sweep":
+            kind = man.get("kind") if isinstance(man, dict) else None
+            raise UserError(f"{self.root}: not a sweep written by ftzsim (manifest kind {shorten(repr(kind), 80)}; "
+                            "allowed: a directory written by `ftzsim sweep`)")  # fmt: skip
+        return man
+
+    def files(self) -> list[str]:
+        """Every file of the store ftzsim wrote, relative to its root (for the manifest)."""
+        return [f for f in _all_entries(self.root) if SWEEP_FILES.fullmatch(f)] if self.root.is_dir() else []
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
+        manifest["files"] = self.files()
+        if "manifest.json" not in manifest["files"]:
+            manifest["files"] = sorted([*manifest["files"], "manifest.json"])
         write_json(manifest, self.root / "manifest.json")
 
     def design(self) -> pd.DataFrame:
-        return pd.read_parquet(self.root / "design.parquet")
+        path = self.root / "design.parquet"
+        try:
+            df = pd.read_parquet(path)
+        except FileNotFoundError:
+            raise UserError(f"{self.root}: not a complete sweep directory (no design.parquet)") from None
+        except Exception as exc:  # pyarrow raises several types for a damaged file
+            raise DamagedChunk(f"{path}: damaged ({shorten(str(exc), 200)}); the sweep cannot be analysed. "
+                               "Run it again with --overwrite") from None  # fmt: skip
+        if "row_id" not in df.columns:
+            raise DamagedChunk(f"{path}: not a design written by ftzsim (no row_id column)")
+        return df
 
     # ------------------------------------------------------------------ chunks
     def _next_index(self, folder: Path) -> int:
-        nums = [int(p.stem.rsplit("-", 1)[1]) for p in folder.glob("*.parquet") if p.stem.rsplit("-", 1)[1].isdigit()]
+        # chunks moved to corrupt/ keep their numbers: a new chunk never takes one of them
+        files = [*folder.glob("*.parquet"), *folder.glob("corrupt/*.parquet")]
+        nums = [int(p.stem.rsplit("-", 1)[1]) for p in files if p.stem.rsplit("-", 1)[-1].isdigit()]
         return max(nums, default=-1) + 1
 
+    def _write_verified(self, df: pd.DataFrame, path: Path) -> None:
+        """Write ``df`` to ``path`` with its sidecar checksum; the sidecar lands first, the
+        chunk is renamed into place last, so a chunk on disk always has its checksum."""
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
+        try:
+            df.to_parquet(tmp, index=False)
+            keys = df[KEYS].astype("int64").to_numpy().tolist() if set(KEYS) <= set(df.columns) else []
+            side = {"sha256": _sha256(Path(tmp)), "rows": len(df), "keys": keys}
+            write_json(side, path.with_name(path.name + ".sha256"))
+            _publish(tmp)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
     def write_chunk(self, results: list[dict], failures: list[dict], series: list[pd.DataFrame]) -> None:
-        """Write one finished batch: outcomes, failures and series, each atomically."""
+        """Write one finished batch: outcomes, failures and series, each atomically and with
+        its checksum."""
         if results:
             k = self._next_index(self.chunks)
-            write_parquet(pd.DataFrame(results), self.chunks / f"chunk-{k:06d}.parquet")
+            self._write_verified(pd.DataFrame(results), self.chunks / f"chunk-{k:06d}.parquet")
         if series:
             k = self._next_index(self.series)
-            write_parquet(pd.concat(series, ignore_index=True), self.series / f"chunk-{k:06d}.parquet")
+            self._write_verified(pd.concat(series, ignore_index=True), self.series / f"chunk-{k:06d}.parquet")
         if failures:
             k = self._next_index(self.failures)
-            write_parquet(pd.DataFrame(failures), self.failures / f"failed-{k:06d}.parquet")
+            self._write_verified(pd.DataFrame(failures), self.failures / f"failed-{k:06d}.parquet")
 
-    def _read_folder(self, folder: Path) -> pd.DataFrame:
+    def _verify(self, f: Path) -> tuple[pd.DataFrame | None, str | None, list]:
+        """Read chunk ``f`` and check it against its sidecar: (frame, None, keys) when whole,
+        (None, reason, keys) when damaged (keys from the sidecar, if it is readable)."""
+        import pyarrow.parquet as pq
+
+        side_path = f.with_name(f.name + ".sha256")
+        side: dict = {}
+        if side_path.is_file():
+            try:
+                side = json.loads(side_path.read_text(encoding="utf-8"))
+                if not isinstance(side, dict):
+                    side = {}
+            except (OSError, ValueError):
+                side = {}
+        keys = side.get("keys") if isinstance(side.get("keys"), list) else []
+        if side_path.exists() and "sha256" not in side:
+            return None, "its checksum file is damaged", keys
+        if side and _sha256(f) != side["sha256"]:
+            return None, "its checksum does not match (the file changed after it was written)", keys
+        try:
+            rows = pq.ParquetFile(f).metadata.num_rows
+            df = pd.read_parquet(f)
+        except Exception as exc:  # ArrowInvalid, OSError, ...: an unreadable footer or page
+            return None, f"it is not a readable Parquet file ({shorten(str(exc), 120)})", keys
+        if "rows" in side and rows != side["rows"]:
+            return None, f"it holds {rows} rows, its checksum file says {side['rows']}", keys
+        if f.parent.name != "failures" and not set(KEYS) <= set(df.columns):
+            return None, "it has no row_id/replicate columns", keys
+        return df, None, keys
+
+    def _read_folder(self, folder: Path, repair: bool = False) -> pd.DataFrame:
+        """Every chunk of ``folder``, verified. A damaged chunk raises :class:`DamagedChunk`,
+        or with ``repair`` is moved to ``folder/corrupt/`` with a warning (its runs are then
+        missing, so ``--resume`` runs them again)."""
         files = sorted(folder.glob("*.parquet"))
-        if not files:
+        frames = []
+        for f in files:
+            df, reason, _ = self._verify(f)
+            if reason is None:
+                frames.append(df)
+                continue
+            if not repair:
+                raise DamagedChunk(
+                    f"{f.parent.name}/{f.name} in {self.root} is damaged: {reason}. Nothing was analysed; "
+                    "run the sweep's command again with --resume to move it aside and rerun its runs"
+                )
+            self.quarantine(f, reason)
+        if not frames:
             return pd.DataFrame(columns=KEYS)
-        return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+        return pd.concat(frames, ignore_index=True)
+
+    def quarantine(self, f: Path, reason: str) -> None:
+        """Move a damaged chunk (and its sidecar) to ``corrupt/`` beside it, with a warning."""
+        dest = f.parent / "corrupt"
+        dest.mkdir(exist_ok=True)
+        for p in (f, f.with_name(f.name + ".sha256")):
+            if p.exists():
+                os.replace(p, dest / p.name)
+        print(f"warning: {f.parent.name}/{f.name} is damaged ({reason}); moved to {f.parent.name}/corrupt/, "
+              "its runs will be run again", file=sys.stderr)  # fmt: skip
+
+    def _sidecar_keys(self, f: Path) -> set[tuple[int, int]]:
+        try:
+            side = json.loads(f.with_name(f.name + ".sha256").read_text(encoding="utf-8"))
+            return {(int(r), int(k)) for r, k in side.get("keys", [])}
+        except (OSError, ValueError, TypeError, AttributeError):
+            return set()
+
+    def repair(self) -> set[tuple[int, int]]:
+        """Verify every chunk, move damaged ones to ``corrupt/``, drop sidecars without a chunk
+        (a writer killed between the two), and return the runs whose stored series are
+        damaged (they must be run again although their outcomes are whole)."""
+        for folder in (self.root, self.chunks, self.series, self.failures):
+            # temporary files of a writer killed mid-write (the lock is held: none is live)
+            for tmp in folder.glob(".*.tmp"):
+                if SWEEP_FILES.fullmatch(tmp.relative_to(self.root).as_posix()):
+                    tmp.unlink(missing_ok=True)
+        for folder in (self.chunks, self.series, self.failures):
+            if not folder.is_dir():
+                continue
+            for side in folder.glob("*.parquet.sha256"):
+                if not side.with_name(side.name[: -len(".sha256")]).exists():
+                    side.unlink(missing_ok=True)
+            for f in sorted(folder.glob("*.parquet")):
+                _, reason, _ = self._verify(f)
+                if reason is not None:
+                    self.quarantine(f, reason)
+        lost: set[tuple[int, int]] = set()
+        for f in self.series.glob("corrupt/*.parquet"):
+            lost |= self._sidecar_keys(f)
+        if lost:  # series whose chunk was damaged, unless a later chunk holds them again
+            for f in self.series.glob("*.parquet"):
+                lost -= self._sidecar_keys(f)
+        return lost
 
     def done(self) -> set[tuple[int, int]]:
         df = self._read_folder(self.chunks)
@@ -104,9 +262,10 @@ class RunStore:
         old = sorted(self.failures.glob("*.parquet"))
         if len(keep):
             k = self._next_index(self.failures)
-            write_parquet(keep.reset_index(drop=True), self.failures / f"failed-{k:06d}.parquet")
+            self._write_verified(keep.reset_index(drop=True), self.failures / f"failed-{k:06d}.parquet")
         for f in old:
             os.unlink(f)
+            f.with_name(f.name + ".sha256").unlink(missing_ok=True)
 
 
 def _dedupe(df: pd.DataFrame, what: str) -> pd.DataFrame:
@@ -180,4 +339,5 @@ def load_results(root: str | Path, with_design: bool = True, columns: list[str] 
 def load_timeseries(root: str | Path) -> pd.DataFrame:
     """The national series stored with the runs (empty if the sweep stored none)."""
     store = RunStore(root)
+    store.manifest()
     return _dedupe(store._read_folder(store.series), "series")

@@ -84,7 +84,9 @@ class FTZModel(mesa.Model):
         debug: bool = False,
         **overrides: Any,
     ):
-        super().__init__(rng=rng)
+        from ftzsim.seeds import check_rng
+
+        super().__init__(rng=check_rng(rng))
         cfg = load_scenario(scenario, **overrides)
         # The status quo the model is anchored to: the scenario as written, with the user's
         # uncertainties and run settings but not their lever overrides. Zone scales are fitted

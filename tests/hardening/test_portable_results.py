@@ -51,3 +51,42 @@ def test_portable_text_keeps_everything_else():
     s = "ValueError: data_openness=1.5 outside [0, 1] at step 3"
     assert portable_text(s) == s
     assert portable_text(f'File "{sys.prefix}/lib/x.py", line 3') == 'File "<python>/lib/x.py", line 3'
+
+
+def test_no_file_of_a_run_or_a_sweep_names_this_machines_folders(tmp_path, monkeypatch):
+    """Issue 17: the sweep's design and manifest kept the scenario file's absolute path. Every
+    file written by ``ftzsim run`` and ``ftzsim sweep`` (the real entry point, with absolute
+    paths on its command line) is scanned for the working, home and temporary folders."""
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+
+    from ftzsim.engine.store import load_results
+
+    work = tmp_path / "study"
+    work.mkdir()
+    shutil.copy(Path(__file__).resolve().parents[2] / "scenarios" / "classroom.toml", work / "mine.toml")
+    (work / "exp.toml").write_text(
+        '[experiment]\nname = "p"\nscenario = "mine.toml"\n[design]\nmethod = "scenarios"\n'
+        'scenarios = ["classroom", "mine.toml"]\n[outcomes]\ntimeseries = true\n'
+        "[scenario_overrides]\nn_firms = 300\nquarters = 2\n",
+        encoding="utf-8",
+    )
+    exe = Path(sys.executable).with_name("ftzsim")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    monkeypatch.chdir(tmp_path)
+    for args in (["sweep", str(work / "exp.toml"), "--out", str(work / "s"), "--quiet", "--workers", "1"],
+                 ["run", str(work / "mine.toml"), "--out", str(work / "r"), "--quiet", "--steps", "2"]):  # fmt: skip
+        subprocess.run([str(exe), *args], check=True, env=env, cwd=tmp_path, timeout=300)
+    assert list(load_results(work / "s")["scenario"]) == ["classroom", "mine.toml"]
+    paths = {str(tmp_path), str(work), str(Path.home()), tempfile.gettempdir() + "/", os.getcwd()}
+    paths = {p for p in paths if len(p) > 1}
+    scanned = 0
+    for f in [*(work / "s").rglob("*"), *(work / "r").rglob("*")]:
+        if f.is_file():
+            data = f.read_bytes()
+            scanned += 1
+            for p in paths:
+                assert p.encode() not in data, (f, p)
+    assert scanned >= 10

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ftzsim import FTZModel
-from ftzsim.engine.spec import SWEEP_FIRMS
+from ftzsim.scenario import SWEEP_FIRMS
 from ftzsim.seeds import replicate_seeds
 
 #: tolerance of the convergence study (experiments/convergence_firms.py)

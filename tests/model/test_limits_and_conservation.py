@@ -59,11 +59,12 @@ def test_first_year_reproduces_2021_levels_by_construction():
     np.testing.assert_allclose(4 * z["ds_imports"] / lm, sv.loc[z.index, "ds_imports_2021"], rtol=0.03)
 
 
-def test_zero_firms_gives_zero_trade_without_nan():
-    m = FTZModel("classroom", rng=1, n_firms=0, debug=True).run()
-    nat = m.national_frame()
-    assert nat["ds_exports"].eq(0).all() and nat["adoption_rate"].eq(0).all()
-    assert np.isfinite(nat.select_dtypes("number").to_numpy()).all()
+def test_zero_firms_is_refused_as_degenerate():
+    """A model of no firms has no trade to report: refused up front (issue 13), naming the field."""
+    from ftzsim.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError, match="n_firms"):
+        FTZModel("classroom", rng=1, n_firms=0, debug=True)
 
 
 def test_all_firms_adopted_stays_adopted():
