@@ -17,7 +17,8 @@ import pytest
 from ftzsim import FTZModel
 from ftzsim import levers as L
 
-OUTCOMES = ["ds_exports", "ds_imports", "ecommerce_exports", "goods_exports", "adoption_rate", "incidents"]
+OUTCOMES = ["ds_exports", "ds_imports", "ecommerce_exports", "ecommerce_imports", "goods_exports", "adoption_rate",
+            "incidents"]  # fmt: skip
 #: levers whose channel is a rule rather than a parameter (replication); tested below
 RULE_LEVERS = {"replication_min_zones", "replication_lag"}
 

@@ -195,3 +195,30 @@ def test_what_if_scenarios_move_their_outcomes():
     b = FTZModel("baseline", rng=1, n_firms=3000, build_firm_agents=False).run()
     cov = lambda mm: mm.zone_frame().query("zone == 'Yunnan'")["coverage_5g"].iloc[-1]  # noqa: E731
     assert cov(m) > cov(b) + 0.1  # lagging zones pilot slowly (000 §2: effects arrive with a lag)
+
+
+def test_digital_talent_slows_adoption_in_lagging_zones_only():
+    """000 §3.2: the tiers of the seeds are the input of the talent index. A wider talent gap
+    slows adoption in the lagging zones (Yunnan, Heilongjiang, Anhui) and leaves the leading
+    zones' adoption hazard as it was (their first-quarter adoption is identical, same seed)."""
+
+    def adoption(gap):
+        m = FTZModel("baseline", rng=3, n_firms=6000, quarters=12, build_firm_agents=False, talent_gap=gap).run()
+        z = m.zone_frame().query("step == 12").set_index("zone")["adoption_rate"]
+        first = m.zone_frame().query("step == 1").set_index("zone")["adoption_rate"]
+        return z, first
+
+    wide, wide1 = adoption(0.3)
+    none, none1 = adoption(1.0)
+    lagging, leading = ["Yunnan", "Heilongjiang", "Anhui"], ["Fujian", "Zhejiang", "Beijing", "Hainan"]
+    assert (wide[lagging] < none[lagging]).all()
+    assert (wide1[leading] == none1[leading]).all()
+
+
+def test_ecommerce_pilot_zones_raise_ecommerce_imports():
+    """Bonded warehouses and bonded display (001): a cross-border e-commerce pilot zone cuts the
+    e-commerce trade cost both ways, so e-commerce imports rise as well as exports."""
+    runs = {v: FTZModel("classroom", rng=2, cbec_pilot=v).run().summary() for v in (0.0, 1.0)}
+    assert runs[1.0]["final_ecommerce_imports"] > runs[0.0]["final_ecommerce_imports"]
+    assert runs[1.0]["final_ecommerce_exports"] > runs[0.0]["final_ecommerce_exports"]
+    assert runs[1.0]["final_goods_exports"] == runs[0.0]["final_goods_exports"]  # goods do not use the channel
