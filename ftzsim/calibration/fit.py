@@ -57,19 +57,20 @@ def _with_params(sc: Scenario, values: dict[str, float], n_firms: int | None) ->
 
 def evaluate(sc: Scenario, values: dict[str, float], seeds: list[int], n_firms: int | None = None) -> pd.Series:
     """Replicate-mean model values for every target name (2021-2022 only)."""
-    from ftzsim.model import FTZModel
+    from ftzsim.runs import run_replicates
 
     run_sc = _with_params(sc, values, n_firms)
+    rep = run_replicates(run_sc, seeds, frames=("annual", "annual_zones"))
+    zone_names = rep.model.zone_names
     acc: dict[str, float] = {}
-    for seed in seeds:
-        m = FTZModel(run_sc, rng=seed, build_firm_agents=False).run()
-        nat = m.annual_frame().set_index("year")
-        zones = m.annual_frame(zones=True).set_index(["year", "zone"])
+    for r in range(len(seeds)):
+        nat = rep.frames["annual"].query("replicate == @r").set_index("year")
+        zones = rep.frames["annual_zones"].query("replicate == @r").set_index(["year", "zone"])
         out = {}
         for year in (2021, 2022):
             for name in ("ds_total", "ds_exports", "ds_imports", "ecommerce_exports"):
                 out[f"{name}_{year}"] = nat.loc[year, name]
-        for z in m.zone_names:
+        for z in zone_names:
             tot = {y: zones.loc[(y, z), "ds_exports"] + zones.loc[(y, z), "ds_imports"] for y in (2021, 2022)}
             out[f"{z}_total_2022"] = tot[2022]
             out[f"{z}_exports_2022"] = zones.loc[(2022, z), "ds_exports"]

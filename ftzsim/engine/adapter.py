@@ -48,7 +48,7 @@ class FTZAdapter:
         self.timeseries = timeseries
 
     def __call__(self, params: dict[str, Any], seed: int) -> dict[str, Any]:
-        from ftzsim.model import FTZModel
+        from ftzsim.runs import run_replicates
 
         p = {**self.overrides, **params}
         name = str(p.pop("scenario", self.scenario))
@@ -57,9 +57,9 @@ class FTZAdapter:
         if name not in bundled_scenarios():  # a design row's file, relative to the experiment file
             name = str(Path(self.base, name))
         scenario = _scenario(name)
-        model = FTZModel(scenario, rng=seed, build_firm_agents=False, **p).run()
-        s = model.summary()
+        rep = run_replicates(scenario, [seed], p, frames=("national",) if self.timeseries else ())
+        s = {k: v for k, v in rep.summaries[0].items() if k not in ("replicate", "seed")}
         out: dict[str, Any] = {k: s[k] for k in self.outcomes} if self.outcomes else s
         if self.timeseries:
-            out["_series"] = model.national_frame()
+            out["_series"] = rep.frames["national"].drop(columns=["replicate", "seed"])
         return out

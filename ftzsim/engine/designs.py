@@ -43,9 +43,16 @@ class Design:
     def parameters(self) -> list[str]:
         return list(self.problem["names"])
 
-    def rows(self) -> list[dict[str, Any]]:
+    def iter_rows(self, block: int = 10_000):
+        """The rows as plain dicts of the model's inputs (label columns left out), a block at a
+        time, so a sweep never holds a copy of a large design as Python objects."""
         cols = [c for c in self.frame.columns if c not in LABELS]
-        return [{c: _plain(r[c]) for c in cols} for r in self.frame.to_dict("records")]
+        for start in range(0, len(self.frame), block):
+            for rec in self.frame.iloc[start : start + block][cols].to_dict("records"):
+                yield {c: _plain(v) for c, v in rec.items()}
+
+    def rows(self) -> list[dict[str, Any]]:
+        return list(self.iter_rows())
 
     def X(self) -> np.ndarray:
         """The sampled parameter matrix in design order (for SALib analyzers)."""
@@ -53,11 +60,7 @@ class Design:
 
 
 def _plain(v: Any) -> Any:
-    if isinstance(v, np.integer):
-        return int(v)
-    if isinstance(v, np.floating):
-        return float(v)
-    return v
+    return v.item() if isinstance(v, np.generic) else v
 
 
 def _seed(seed: int) -> np.random.Generator:

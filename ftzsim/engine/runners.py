@@ -172,11 +172,26 @@ def _batches(tasks: Iterable[Task], workers: int, chunk_size: int | None, total:
 _PARENT: dict[str, int] = {}
 
 
-def _watch_parent(ppid: int) -> None:
+def _driver_gone(driver: int) -> bool:
+    """Whether the driver process has ended (or this worker was orphaned to init)."""
+    if os.getppid() == 1:
+        return True
+    try:
+        os.kill(driver, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # pragma: no cover - exists, owned by someone else
+        return False
+    return False
+
+
+def _watch_parent(driver: int) -> None:
     """Exit this worker as soon as its driver is gone (killed with SIGKILL, say): a worker
-    whose driver died has nobody to give its results to and would only hold memory."""
+    whose driver died has nobody to give its results to and would only hold memory. The
+    driver is watched by its pid, not as the parent: a worker started by a fork server is the
+    server's child, and the server is the driver's."""
     while True:
-        if os.getppid() != ppid:
+        if _driver_gone(driver):
             os._exit(1)
         time.sleep(0.5)
 
@@ -185,8 +200,9 @@ def _worker_init(ppid: int | None = None) -> None:
     """Set up a worker process: one core each, and gone when its driver is.
 
     ``ppid`` is the driver's pid; where Linux offers it, ``PR_SET_PDEATHSIG`` asks the kernel
-    to send SIGKILL when the parent dies, and a thread polling ``os.getppid()`` covers the
-    rest (other systems; the parent dying before the call)."""
+    to send SIGKILL when the parent dies (the driver, or the fork server, which ends with the
+    driver), and a thread watching the driver's pid covers the rest (other systems; the driver
+    dying before the call)."""
     import threading
 
     # each worker is one core: keep BLAS and numba single-threaded inside it
@@ -203,7 +219,7 @@ def _worker_init(ppid: int | None = None) -> None:
             ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
         except (OSError, AttributeError):
             pass
-    if os.getppid() != ppid:
+    if _driver_gone(ppid):
         os._exit(1)
     threading.Thread(target=_watch_parent, args=(ppid,), daemon=True, name="ftzsim-parent-watch").start()
 

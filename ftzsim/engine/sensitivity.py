@@ -18,7 +18,7 @@ import pandas as pd
 
 from ftzsim.engine.designs import Design
 
-__all__ = ["REDUCERS", "analyze", "noise_share", "outcome_values", "sobol_convergence"]
+__all__ = ["REDUCERS", "analyze", "noise_share", "outcome_values", "report", "sobol_convergence"]
 
 #: Reducers over the national time series, for outcomes named ``<reducer>:<outcome>``.
 REDUCERS = {
@@ -161,3 +161,85 @@ def sobol_convergence(design: Design, values: pd.DataFrame, steps: int = 4, seed
         for i, p in enumerate(design.problem["names"]):
             rows += [(nk, p, "S1", r["S1"][i], r["S1_conf"][i]), (nk, p, "ST", r["ST"][i], r["ST_conf"][i])]
     return pd.DataFrame(rows, columns=["N", "parameter", "index", "value", "conf"])
+
+
+def report(sweep_dir, outcome: str, method: str | None = None, seed: int = 1) -> dict:
+    """What ``ftzsim sensitivity`` does, as a library function: the indices of one outcome of
+    a finished sweep, written (atomically) with the seed-noise share, a figure and, for Sobol
+    designs, the convergence of the indices into ``SWEEP/sensitivity/``.
+
+    Returns ``{"indices": frame, "noise_share": float, "out": Path, "stem": str}``; a notebook
+    calling it gets exactly the files the command line writes.
+    """
+    from pathlib import Path
+
+    import matplotlib.pyplot as plt
+
+    from ftzsim.analysis.figures import convergence_plot, morris_scatter, sobol_bars, style
+    from ftzsim.engine.designs import Design
+    from ftzsim.engine.store import RunStore, load_results, load_timeseries
+    from ftzsim.io import UserError, atomic_write, write_json, write_parquet
+
+    if method is not None and method not in ("sobol", "morris", "fast", "delta"):
+        raise UserError(f"--method {method!r}: allowed: sobol, morris, fast, delta")
+    from ftzsim.io import _locked_error, lock_holder
+
+    if (holder := lock_holder(sweep_dir)) is not None:  # a sweep still writing it: its results are partial
+        raise _locked_error(sweep_dir, holder, label="SWEEP_DIR")
+    store = RunStore(sweep_dir)
+    man = store.manifest()
+    frame = store.design()
+    problem = man.get("problem") or _problem(man, frame)  # sweeps record their SALib problem
+    design = Design(man["design_method"], frame, problem, man.get("design_settings", {}))
+    results = load_results(sweep_dir, with_design=False)
+    try:
+        series = load_timeseries(sweep_dir) if ":" in outcome and outcome not in results.columns else None
+        values = outcome_values(results, outcome, series)
+        idx = analyze(design, values, method, seed=seed)
+    except ValueError as exc:
+        raise UserError(f"{sweep_dir}: {exc}") from None
+    out = Path(sweep_dir) / "sensitivity"
+    out.mkdir(exist_ok=True)
+    stem = f"{outcome.replace(':', '-')}_{idx['method'].iloc[0]}"
+    # every file atomically: a full disk leaves the earlier file or none, never a truncated one
+    with atomic_write(out / f"{stem}.csv") as tmp:
+        idx.to_csv(tmp, index=False)
+    write_parquet(idx, out / f"{stem}.parquet")
+    noise = noise_share(values)
+    write_json({"outcome": outcome, "method": idx["method"].iloc[0], "noise_share": noise,
+                "interval": f"95% {idx['interval'].iloc[0]}",
+                "runs": len(values), "rows": len(frame)}, out / f"{stem}.json")  # fmt: skip
+    with plt.rc_context(style()):
+        fig, ax = plt.subplots(figsize=(6.4, 3.8), layout="constrained")
+        title = f"{outcome} ({noise:.0%} of variance is seed noise)"
+        if idx["method"].iloc[0] == "morris":
+            morris_scatter(idx, ax=ax, title=title)
+        else:
+            sobol_bars(idx.replace({"index": {"delta": "ST"}}) if idx["method"].iloc[0] == "delta" else idx, ax=ax,
+                       title=title)  # fmt: skip
+        with atomic_write(out / f"{stem}.png") as tmp:
+            fig.savefig(tmp, format="png")
+        plt.close(fig)
+        if design.method == "sobol" and idx["method"].iloc[0] == "sobol":
+            conv = sobol_convergence(design, values, seed=seed)
+            with atomic_write(out / f"{stem}_convergence.csv") as tmp:
+                conv.to_csv(tmp, index=False)
+            fig, ax = plt.subplots(figsize=(6.4, 3.8), layout="constrained")
+            convergence_plot(conv, ax=ax, title=f"{outcome}: convergence of ST")
+            with atomic_write(out / f"{stem}_convergence.png") as tmp:
+                fig.savefig(tmp, format="png")
+            plt.close(fig)
+    return {"indices": idx, "noise_share": noise, "out": out, "stem": stem}
+
+
+def _problem(man: dict, frame) -> dict:
+    """Fallback for sweeps written without a recorded problem: bounds from the design rows."""
+    from ftzsim import levers as L
+
+    names = man.get("parameters", [])
+    if all(n in L.REGISTRY for n in names):
+        bounds = {n: (float(frame[n].min()), float(frame[n].max())) for n in names}
+        problem = L.salib_problem(names, {n: b for n, b in bounds.items() if b[0] < b[1]})
+        return problem
+    return {"num_vars": len(names), "names": names, "bounds": [[float(frame[n].min()), float(frame[n].max())]
+                                                                  for n in names]}  # fmt: skip

@@ -151,9 +151,11 @@ class RunStore:
             k = self._next_index(self.failures)
             self._write_verified(pd.DataFrame(failures), self.failures / f"failed-{k:06d}.parquet")
 
-    def _verify(self, f: Path) -> tuple[pd.DataFrame | None, str | None, list]:
-        """Read chunk ``f`` and check it against its sidecar: (frame, None, keys) when whole,
-        (None, reason, keys) when damaged (keys from the sidecar, if it is readable)."""
+    def _verify(self, f: Path, read: bool = True) -> tuple[pd.DataFrame | None, str | None, list]:
+        """Check chunk ``f`` against its sidecar (checksum, Parquet footer, row count) and read
+        it: (frame, None, keys) when whole, (None, reason, keys) when damaged (keys from the
+        sidecar, if it is readable). ``read=False`` checks without reading the data (the frame
+        is then None for a whole chunk too)."""
         import pyarrow.parquet as pq
 
         side_path = f.with_name(f.name + ".sha256")
@@ -171,15 +173,33 @@ class RunStore:
         if side and _sha256(f) != side["sha256"]:
             return None, "its checksum does not match (the file changed after it was written)", keys
         try:
-            rows = pq.ParquetFile(f).metadata.num_rows
-            df = pd.read_parquet(f)
+            meta = pq.ParquetFile(f)
+            rows = meta.metadata.num_rows
+            names = meta.schema_arrow.names
+            df = pd.read_parquet(f) if read else None
         except Exception as exc:  # ArrowInvalid, OSError, ...: an unreadable footer or page
             return None, f"it is not a readable Parquet file ({shorten(str(exc), 120)})", keys
         if "rows" in side and rows != side["rows"]:
             return None, f"it holds {rows} rows, its checksum file says {side['rows']}", keys
-        if f.parent.name != "failures" and not set(KEYS) <= set(df.columns):
+        if f.parent.name != "failures" and not set(KEYS) <= set(names):
             return None, "it has no row_id/replicate columns", keys
         return df, None, keys
+
+    def verified_files(self, folder: Path) -> list[Path]:
+        """The chunk files of ``folder``, each checked (checksum, footer, row count) without
+        reading its data; a damaged one raises :class:`DamagedChunk` (see :meth:`_read_folder`)."""
+        files = sorted(folder.glob("*.parquet"))
+        for f in files:
+            _, reason, _ = self._verify(f, read=False)
+            if reason is not None:
+                raise self._damaged(f, reason)
+        return files
+
+    def _damaged(self, f: Path, reason: str) -> DamagedChunk:
+        return DamagedChunk(
+            f"{f.parent.name}/{f.name} in {self.root} is damaged: {reason}. Nothing was analysed; "
+            "run the sweep's command again with --resume to move it aside and rerun its runs"
+        )
 
     def _read_folder(self, folder: Path, repair: bool = False) -> pd.DataFrame:
         """Every chunk of ``folder``, verified. A damaged chunk raises :class:`DamagedChunk`,
@@ -193,10 +213,7 @@ class RunStore:
                 frames.append(df)
                 continue
             if not repair:
-                raise DamagedChunk(
-                    f"{f.parent.name}/{f.name} in {self.root} is damaged: {reason}. Nothing was analysed; "
-                    "run the sweep's command again with --resume to move it aside and rerun its runs"
-                )
+                raise self._damaged(f, reason)
             self.quarantine(f, reason)
         if not frames:
             return pd.DataFrame(columns=KEYS)
@@ -313,7 +330,7 @@ def load_results(root: str | Path, with_design: bool = True, columns: list[str] 
     """
     store = RunStore(root)
     store.manifest()
-    files = sorted(store.chunks.glob("*.parquet"))
+    files = store.verified_files(store.chunks)
     if not files:
         return pd.DataFrame(columns=KEYS)
     design_cols = None

@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -56,17 +56,6 @@ def check_sweep_size(rows: int, replicates: int, n_params: int) -> None:
     if mem and need > _MEMORY_SHARE * mem:
         raise UserError(f"the sweep would need about {need / 1e9:,.1f} GB of memory in the driver; this machine "
                         f"has {mem / 1e9:,.1f} GB (fewer rows or replicates, or split the experiment)")  # fmt: skip
-
-
-def _iter_rows(design: Design) -> Iterator[dict[str, Any]]:
-    """The design's rows as plain dicts, one at a time (never all at once)."""
-    import numpy as np
-
-    cols = [c for c in design.frame.columns if c != "row_id"]
-    frame = design.frame
-    for start in range(0, len(frame), 10_000):
-        for rec in frame.iloc[start : start + 10_000][cols].to_dict("records"):
-            yield {k: (v.item() if isinstance(v, np.generic) else v) for k, v in rec.items()}
 
 
 def _command() -> list[str] | None:
@@ -197,7 +186,7 @@ def _sweep_locked(fn, design, out, *, replicates, master_seed, workers, backend,
     failed = store.failed()
     failed_pairs = set(zip(failed.get("row_id", []), failed.get("replicate", []), strict=True))
     skip = done | (set() if retry_failed else failed_pairs)
-    tasks = plan_tasks(_iter_rows(design), seeds, skip)
+    tasks = plan_tasks(design.iter_rows(), seeds, skip)
     total = len(design.frame) * replicates - sum(1 for r, k in skip if r < len(design.frame) and k < replicates)
     if retry_failed:
         tasks = (t for t in tasks if (t[0], t[1]) in failed_pairs)

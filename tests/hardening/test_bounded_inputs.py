@@ -189,7 +189,7 @@ def test_conflicting_schedule_entries_and_unknown_blocs_are_refused(tmp_path, ca
         main(["validate", str(p)]),
         "schedule[1].set.data_openness: conflicts with schedule[0]",
         "zone Hainan",
-        "unknown bloc 'mars'",
+        "unknown agreement 'mars'",
         "schedule[4].set.risk_tolerance: conflicts with schedule[3]",
     )
     assert "schedule[2].set.data_openness" not in err  # the same value twice is no conflict
@@ -299,7 +299,7 @@ def test_leftovers_of_killed_runs_are_cleaned_and_an_interrupted_replace_is_undo
 def test_output_frames_are_checked_finite_before_publishing():
     import pandas as pd
 
-    from ftzsim.cli import _check_finite
+    from ftzsim.cli.model import _check_finite
 
     _check_finite({"national": pd.DataFrame({"a": [1.0, 2.0], "b": ["x", "y"]})}, "run")
     with pytest.raises(RuntimeError, match="national holds NaN or infinity in a"):
