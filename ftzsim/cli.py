@@ -119,7 +119,9 @@ def run_cmd(
         typer.Option("--set", help="lever=value, uncertainty=value or zone.NAME.lever=value; repeatable"),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="replace an earlier run in --out (nothing else)")] = False,
-    figures: Annotated[bool, typer.Option(help="also draw the run's figures (PNG and PDF)")] = False,
+    figures: Annotated[
+        bool, typer.Option(help="also draw the run's figures (PNG at 300 dpi and PDF, each with its data CSV and JSON)")
+    ] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bar or summary")] = False,
 ) -> None:
     """Run a scenario and write national.parquet, zones.parquet, annual.parquet and manifest.json.
@@ -173,6 +175,9 @@ def run_cmd(
         "levers": dict(cfg.levers),
         "zone_levers": {z: dict(v) for z, v in cfg.zone_levers.items()},
         **{k: cfg_dict[k] for k in ("schedule", "network", "constants")},
+        # the run's own zone network, so figures draw these ties and not a re-derived guess
+        "zones": list(model.zone_names),
+        "network_edges": [[a, b, d["weight"], list(d["kinds"])] for a, b, d in model.graph.edges(data=True)],
         "uncertainties": dict(cfg.uncertainties),
         "calibrated": cfg.calibration is not None,
         "summary": summaries if replicates > 1 else summaries[0],
