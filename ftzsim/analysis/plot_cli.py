@@ -64,10 +64,10 @@ def _national_frame(src: Path) -> pd.DataFrame:
     return df.merge(design[["row_id", *extra]], on="row_id", how="left", validate="many_to_one")
 
 
-def _row_label(row: pd.Series, params: list[str]) -> str:
+def _row_label(row_id: int, row: pd.Series, params: list[str]) -> str:
     if "scenario" in row.index and isinstance(row["scenario"], str):
         return row["scenario"]
-    return f"row {int(row['row_id'])}: " + ", ".join(f"{p}={row[p]:.3g}" for p in params)
+    return f"row {row_id}: " + ", ".join(f"{p}={row[p]:.3g}" for p in params)
 
 
 def _series_column(df: pd.DataFrame, src: Path, row: int | None) -> pd.DataFrame:
@@ -91,8 +91,9 @@ def _series_column(df: pd.DataFrame, src: Path, row: int | None) -> pd.DataFrame
             )
         skip = {"row_id", "replicate", "seed", "step", "year", "quarter", "scenario", "band"}
         params = [c for c in df.columns if c not in skip and c not in NATIONAL_OUTCOMES and c in REGISTRY]
-        labels = df.drop_duplicates("row_id").set_index("row_id").apply(lambda r: _row_label(r.copy(), params), axis=1)
-        return df.assign(series=df["row_id"].map(labels.to_dict()))
+        first = df.drop_duplicates("row_id").set_index("row_id")
+        labels = {int(i): _row_label(int(i), r, params) for i, r in first.iterrows()}
+        return df.assign(series=df["row_id"].map(labels))
     if row is not None:
         raise UserError(f"--row {row}: {src} is a single run, not a sweep (it has no design rows)")
     if "scenario" in df.columns and df["scenario"].nunique() > 1:
@@ -372,9 +373,7 @@ def register(app: typer.Typer) -> None:
         x: Annotated[str | None, typer.Option(help="surface: lever on the x axis")] = None,
         y: Annotated[str | None, typer.Option(help="surface: lever on the y axis")] = None,
         row: Annotated[int | None, typer.Option(help="national from a sweep: draw this design row only")] = None,
-        vs: Annotated[
-            Path | None, typer.Option(help="map: colour by INPUT minus this run")
-        ] = None,
+        vs: Annotated[Path | None, typer.Option(help="map: colour by INPUT minus this run")] = None,
         lang: Annotated[str, typer.Option(help="language of labels and zone names: en or zh")] = "en",
     ) -> None:
         """Draw a publication figure; also write FILE.csv (the data drawn) and FILE.json (provenance).

@@ -3,7 +3,7 @@ matches its stored PNG baseline within a tolerance (regenerate: FTZSIM_REGEN_BAS
 
 from __future__ import annotations
 
-import json
+import itertools
 import os
 import subprocess
 import sys
@@ -18,6 +18,7 @@ from matplotlib.testing.compare import compare_images
 
 from ftzsim import FTZModel
 from ftzsim.analysis import figures as F
+from ftzsim.analysis.labels import label
 
 BASE = Path(__file__).resolve().parent / "baseline"
 REGEN = os.environ.get("FTZSIM_REGEN_BASELINES") == "1"
@@ -112,7 +113,7 @@ def test_response_surface(tmp_path):
     F.response_surface(grid, "data_openness", "fiveg_coverage", "final_ds_exports", ax=ax)
     mesh = ax.collections[0].get_array()
     assert mesh.max() == pytest.approx(11.005) and mesh.min() == pytest.approx(0.005)
-    assert ax.get_xlabel() == "data_openness"
+    assert ax.get_xlabel() == "data openness (0-1)" or ax.get_xlabel().startswith(label("data_openness"))
     check_png(fig, "surface", tmp_path)
 
 
@@ -137,34 +138,6 @@ def test_sobol_morris_convergence(tmp_path):
     check_png(fig, "convergence", tmp_path)
 
 
-def test_plot_cli_writes_figure_data_and_provenance(tmp_path):
-    run = tmp_path / "run"
-    ftz = [sys.executable, "-m", "ftzsim"]
-    subprocess.run([*ftz, "run", "classroom", "--replicates", "2", "--steps", "8", "--out", str(run), "--quiet"],
-                   check=True, timeout=120)  # fmt: skip
-    for kind in ("national", "zonemap", "regions"):
-        out = tmp_path / f"{kind}.png"
-        r = subprocess.run(
-            [*ftz, "plot", kind, str(run), "--out", str(out)], capture_output=True, text=True, timeout=120
-        )
-        assert r.returncode == 0, r.stderr
-        data = pd.read_csv(tmp_path / f"{kind}.png.csv")
-        meta = json.loads((tmp_path / f"{kind}.png.json").read_text())
-        assert meta["kind"] == kind and meta["input"] == "run" and len(data) > 0
-        from PIL import Image
-
-        assert json.loads(Image.open(out).info["Description"])["kind"] == kind  # provenance inside the PNG
-    nat = pd.read_csv(tmp_path / "national.png.csv")
-    ann = pd.read_parquet(run / "annual.parquet")
-    np.testing.assert_allclose(nat["50%"], ann.groupby("year")["ds_exports"].median().to_numpy())
-    r = subprocess.run([*ftz, "plot", "national", str(run), "--out", str(tmp_path / "x.jpg")],
-                       capture_output=True, text=True, timeout=60)  # fmt: skip
-    assert r.returncode == 2 and ".pdf, .svg or .png" in r.stderr
-    r = subprocess.run([*ftz, "plot", "pie", str(run), "--out", str(tmp_path / "x.png")],
-                       capture_output=True, text=True, timeout=60)  # fmt: skip
-    assert r.returncode == 2 and "allowed" in r.stderr and not (tmp_path / "x.png").exists()
-
-
 def test_style_uses_a_colour_blind_safe_palette():
     assert F.PALETTE[:3] == ["#0072B2", "#E69F00", "#009E73"]  # Okabe-Ito
 
@@ -174,3 +147,79 @@ def test_importing_figures_leaves_the_backend_alone():
     code = "import matplotlib; matplotlib.use('svg'); import ftzsim.analysis.figures; print(matplotlib.get_backend())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "svg"
+
+
+def test_national_labels_come_from_the_registry_and_caption_says_what_the_band_is(runs):
+    _, nat, _ = runs
+    fig, ax = new_fig()
+    F.national_series(nat, "ds_exports", ax=ax)
+    assert ax.get_title().lower() == label("ds_exports").lower() and ax.get_title() != "ds_exports"
+    text = F.band_caption(nat)
+    assert "3 runs" in text and "seeds only" in text
+    assert "parameters and seeds vary" in F.band_caption(nat.assign(band="parameters and seeds"))
+    assert F.band_caption(nat[nat["replicate"] == 0]) is None  # one run: no band, no caption
+    t = F.national_table(nat, "ds_exports")
+    by_hand = nat.groupby(["replicate", "year"])["ds_exports"].sum().groupby("year").median()  # a flow: annual sum
+    np.testing.assert_allclose(t["median"], by_hand.to_numpy())
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), by_hand.to_numpy())  # the line is the table
+    plt.close(fig)
+
+
+def test_year_ticks_never_run_together():
+    """40 years on a narrow axis: the tick labels, as drawn, do not overlap."""
+    for width in (1.6, 3.0, 6.4):
+        with plt.rc_context(F.style()):
+            fig, ax = plt.subplots(figsize=(width, 2.0), layout="constrained")
+            ax.plot(np.arange(2021, 2061), np.arange(40.0))
+            F.year_axis(ax)
+            fig.canvas.draw()
+            boxes = [t.get_window_extent() for t in ax.get_xticklabels() if t.get_text() and t.get_visible()]
+            lo, hi = ax.get_xlim()
+            boxes = [b for b, t in zip(boxes, ax.get_xticks(), strict=False) if lo <= t <= hi]
+            assert len(boxes) >= 2
+            assert all(a.x1 < b.x0 for a, b in itertools.pairwise(boxes)), width  # left to right, gaps between
+            assert all("," not in t.get_text() for t in ax.get_xticklabels())
+            plt.close(fig)
+
+
+def test_tornado_sorts_by_swing_and_draws_low_and_high(tmp_path):
+    eff = pd.DataFrame({"lever": ["data_openness", "fiveg_coverage", "sme_subsidy"], "outcome": "final_ds_exports",
+                        "low": [90.0, 98.0, 99.0], "mid": [100.0] * 3, "high": [130.0, 104.0, 100.5]})  # fmt: skip
+    fig, ax = new_fig()
+    F.tornado(eff, ax=ax)
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert ticks[-1] == label("data_openness") and ticks[0] == label("sme_subsidy")  # widest swing on top
+    bars = ax.containers  # low bars, high bars
+    assert [p.get_width() for p in bars[1]] == pytest.approx([0.5, 4.0, 30.0])
+    assert [p.get_x() for p in bars[0]] == pytest.approx([100.0] * 3)
+    assert [p.get_width() for p in bars[0]] == pytest.approx([-1.0, -2.0, -10.0])
+    check_png(fig, "tornado", tmp_path)
+    with pytest.raises(ValueError, match="one outcome"):
+        F.tornado(pd.concat([eff, eff.assign(outcome="cum_incidents")]))
+
+
+def test_difference_over_time(tmp_path):
+    d = pd.DataFrame({"year": [2021, 2022, 2023, 2024], "diff": [0.0, 1.0, 2.5, 4.0],
+                      "low": [-0.5, 0.2, 1.5, 2.8], "high": [0.5, 1.8, 3.5, 5.2]})  # fmt: skip
+    fig, ax = new_fig()
+    F.difference_over_time(d, ax=ax, outcome="ds_exports")
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), d["diff"])
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert band.min() == pytest.approx(-0.5) and band.max() == pytest.approx(5.2)
+    assert "100 million USD" in ax.get_ylabel()
+    check_png(fig, "difference_over_time", tmp_path)
+
+
+def test_china_map_colours_and_sizes_the_zones(tmp_path):
+    frame = pd.DataFrame({"colour": [3.0, -1.0, 0.0], "size": [100.0, 10.0, 50.0]},
+                         index=["Shanghai", "Yunnan", "Hubei"])  # fmt: skip
+    with plt.rc_context(F.style()):
+        fig, ax = plt.subplots(figsize=(6.4, 5.0), layout="constrained")
+        F.china_map(frame, ax=ax, colour_label="difference", size_label="trade", diverging=True)
+    sc = next(c for c in ax.collections if hasattr(c, "get_offsets") and len(c.get_offsets()) == 3)
+    arr, sizes = sc.get_array(), sc.get_sizes()
+    assert sorted(arr) == [-1.0, 0.0, 3.0] and sizes.max() == pytest.approx(400.0)  # biggest circle = max size
+    assert sc.norm.vcenter == 0.0 and sc.norm.vmin == -3.0  # a difference: white at zero, symmetric
+    polys = [c for c in ax.collections if type(c).__name__ == "PolyCollection"]
+    assert sum(len(p.get_paths()) for p in polys) > 34  # every province (some with islands)
+    check_png(fig, "china_map", tmp_path, tol=20)
