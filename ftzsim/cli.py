@@ -265,17 +265,25 @@ def app_cmd(
 ) -> None:
     """Start the interactive app (Mesa SolaraViz) on http://HOST:PORT/."""
     import os
-    import subprocess
 
     import ftzsim
 
     app_file = Path(ftzsim.__file__).with_name("app.py")
+    from ftzsim.app_assets import offline_cdn_dir
+
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    cdn = offline_cdn_dir()  # charts drawn from the installed assets, no internet needed
+    if cdn is not None:
+        env.setdefault("SOLARA_ASSETS_PROXY_CACHE_DIR", str(cdn))
     # production mode: no file watcher or auto-reload (a user runs the app, not develops it; the
     # watcher also fails where inotify instances run out, as on busy CI machines)
     cmd = [sys.executable, "-m", "solara", "run", str(app_file), "--host", host, "--port", str(port), "--production"]
     cmd += [] if open_browser else ["--no-open"]
-    raise typer.Exit(subprocess.call(cmd, env=env))
+    # become the server (exec) rather than wait for a child: a SIGTERM or Ctrl-C to `ftzsim app`
+    # then reaches the server itself, and no orphan is left holding the port
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, cmd, env)
 
 
 def _register_commands() -> None:
