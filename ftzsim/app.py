@@ -32,25 +32,17 @@ import solara
 
 from ftzsim.analysis.figures import PALETTE
 from ftzsim.analysis.labels import label, unit
-from ftzsim.levers import REGISTRY, ZONE_LEVERS
+from ftzsim.levers import REGISTRY, select
 from ftzsim.model import FTZModel
-from ftzsim.model.outcomes import NATIONAL_OUTCOMES, ZONE_OUTCOMES
+from ftzsim.outcomes import NATIONAL_OUTCOMES, ZONE_OUTCOMES
 from ftzsim.scenario import bundled_scenarios, load_scenario
 
 __all__ = ["DEFAULT_SCENARIO", "REFERENCES", "SLIDERS", "AppModel", "Page", "build_runs", "model_params"]
 
 DEFAULT_SCENARIO = "classroom"
-#: Registry entries that get a slider: every zone lever, the national levers a student can
-#: reason about, and three uncertainties. Ranges and steps come from the registry.
-SLIDERS = (
-    *ZONE_LEVERS,
-    "rule_alignment.rcep",
-    "rule_alignment.depa",
-    "risk_tolerance",
-    "bass_q",
-    "trade_elasticity",
-    "incident_base_rate",
-)
+#: Registry entries that get a slider (``slider=True`` in the registry): every zone lever, the
+#: national levers a student can reason about, and three uncertainties.
+SLIDERS = tuple(select(slider=True))
 #: What the what-if run is compared with.
 REFERENCES = {
     "written": "the scenario as written (effect of your slider changes)",
@@ -160,7 +152,7 @@ def series_chart(m: FTZModel, ref: FTZModel, names: tuple[str, ...]) -> dict:
     """National outcomes per quarter: the what-if solid, the reference dashed, axis 0..quarters."""
     rows = []
     for run, model in (("what-if", m), ("reference", ref)):
-        data = model.national_data
+        data = model.recorder.national
         for name in names:
             lab, j = label(name), _NAT[name]
             rows += [
@@ -201,7 +193,7 @@ def differences(m: FTZModel, ref: FTZModel) -> np.ndarray:
     """What-if minus reference in % of the reference, (quarters so far) x :data:`DIFFERENCES`."""
     n = min(m.steps, ref.steps)
     idx = [_NAT[o] for o in DIFFERENCES]
-    a, b = m.national_data[:n, idx], ref.national_data[:n, idx]
+    a, b = m.recorder.national[:n, idx], ref.recorder.national[:n, idx]
     return np.divide(100 * (a - b), np.abs(b), out=np.zeros_like(a), where=np.abs(b) > 1e-12)
 
 
@@ -235,7 +227,7 @@ def network_chart(m: FTZModel) -> dict:
     """Zones at their longitude/latitude, ties as lines, circle area = services exports this quarter."""
     g = m.graph
     j = list(ZONE_OUTCOMES).index("ds_exports")
-    now = m.zone_data[m.steps - 1, :, j] if m.steps else np.zeros(len(m.zone_names))
+    now = m.recorder.zones[m.steps - 1, :, j] if m.steps else np.zeros(len(m.zone_names))
     nodes = [{"zone": z, "lon": g.nodes[z]["lon"], "lat": g.nodes[z]["lat"], "region": g.nodes[z]["region"],
               "ds_exports": float(v)} for z, v in zip(m.zone_names, now, strict=True)]  # fmt: skip
     ties = [{"lon": g.nodes[a]["lon"], "lat": g.nodes[a]["lat"], "lon2": g.nodes[b]["lon"], "lat2": g.nodes[b]["lat"],

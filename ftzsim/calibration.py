@@ -39,22 +39,29 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares
 
+from ftzsim import levers as L
 from ftzsim import reference
-from ftzsim.reference import CNY_PER_USD_2021, REGIONS
+from ftzsim.outcomes import REGIONS
+from ftzsim.reference import CNY_PER_USD_2021
 from ftzsim.scenario import Scenario, load_scenario
 from ftzsim.seeds import replicate_seeds
 
-__all__ = ["FIT_PARAMETERS", "CalibrationResult", "calibrate", "evaluate", "targets", "write_calibration_block"]
+__all__ = ["CalibrationResult", "calibrate", "evaluate", "fit_parameters", "targets", "write_calibration_block"]
 
-#: name, initial value, lower, upper
-FIT_PARAMETERS: tuple[tuple[str, float, float, float], ...] = (
-    ("world_demand_growth", 0.06, -0.02, 0.12),
-    ("import_demand_growth", 0.0, -0.1, 0.15),
-    ("ecommerce_extra_growth", 0.03, -0.1, 0.2),
-    ("level_ds_exports", 1.0, 0.5, 2.0),
-    ("level_ds_imports", 1.0, 0.5, 2.0),
-    ("level_ecommerce", 1.0, 0.5, 2.0),
-)
+#: Where the least-squares fit starts, where that differs from the registry default (the
+#: fitted parameters and their bounds come from the registry: ``fittable=True``).
+FIT_START = {"world_demand_growth": 0.06, "ecommerce_extra_growth": 0.03}
+
+
+def fit_parameters() -> list[tuple[str, float, float, float]]:
+    """(name, start, lower, upper) of every fittable registry parameter."""
+    out = []
+    for name in L.select(fittable=True):
+        p = L.get(name)
+        out.append((name, FIT_START.get(name, p.default), p.lower, p.upper))
+    return out
+
+
 #: CNY per USD, 2022 annual average (PBoC central parity); converts e-commerce (trillion CNY)
 CNY_PER_USD_2022 = 6.73
 MARKER = "# ---- calibration: written by `ftzsim calibrate`; edit by re-running it ----"
@@ -94,12 +101,9 @@ def targets(zones: list[str]) -> pd.DataFrame:
 
 def _with_params(sc: Scenario, values: dict[str, float], n_firms: int | None) -> Scenario:
     unc = dict(sc.uncertainties)
-    const = dict(sc.constants)
     for k, v in values.items():
-        (unc if k in unc else const)[k] = float(v)
-    return dataclasses.replace(
-        sc, uncertainties=unc, constants=const, quarters=8, n_firms=n_firms or sc.n_firms, schedule=()
-    )
+        unc[k] = float(v)
+    return dataclasses.replace(sc, uncertainties=unc, quarters=8, n_firms=n_firms or sc.n_firms, schedule=())
 
 
 def evaluate(sc: Scenario, values: dict[str, float], seeds: list[int], n_firms: int | None = None) -> pd.Series:
@@ -158,14 +162,15 @@ def calibrate(
     n_firms: int | None = None,
     max_evaluations: int = 200,
 ) -> CalibrationResult:
-    """Fit :data:`FIT_PARAMETERS` to the 2021-2022 targets (see module docstring)."""
+    """Fit the fittable registry parameters to the 2021-2022 targets (see module docstring)."""
     sc = load_scenario(scenario)
     seeds = replicate_seeds(master_seed, replicates)
     tg = targets(list(sc.zones))
-    names = [p[0] for p in FIT_PARAMETERS]
-    x0 = np.array([p[1] for p in FIT_PARAMETERS])
-    lo = np.array([p[2] for p in FIT_PARAMETERS])
-    hi = np.array([p[3] for p in FIT_PARAMETERS])
+    spec = fit_parameters()
+    names = [p[0] for p in spec]
+    x0 = np.array([p[1] for p in spec])
+    lo = np.array([p[2] for p in spec])
+    hi = np.array([p[3] for p in spec])
     count = 0
 
     def fun(x: np.ndarray) -> np.ndarray:

@@ -34,6 +34,7 @@ __all__ = [
     "names",
     "neutral_values",
     "salib_problem",
+    "select",
 ]
 
 Kind = Literal["zone_lever", "national_lever", "uncertainty"]
@@ -41,6 +42,8 @@ Kind = Literal["zone_lever", "national_lever", "uncertainty"]
 #: Partner blocs of the trade block (DESIGN §2). Market sizes come from
 #: ``partner_markets_2022.csv``; the list is data, so it is declared once here.
 BLOCS: tuple[str, ...] = ("rcep", "depa", "eu", "us", "other")
+_BLOC_LABELS = {"rcep": ("RCEP", "RCEP"), "depa": ("DEPA", "DEPA"), "eu": ("the EU", "欧盟"), "us": ("the US", "美国"),
+                "other": ("other partners", "其他伙伴")}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,15 @@ class Parameter:
         For levers: the value at which the lever has no effect (the no-reform path).
     integer : bool
         Whether only whole numbers are allowed.
+    label, label_zh : str
+        Short human labels (English, Chinese) for figures, app sliders and tables.
+    schedulable : bool
+        Whether a ``[[schedule]]`` entry may change it during a run (zone levers and the
+        national policy levers a government can move at a date).
+    fittable : bool
+        Whether calibration may fit it (``[calibration.fitted]`` accepts it).
+    slider : bool
+        Whether the interactive app shows a slider for it.
     """
 
     name: str
@@ -83,16 +95,29 @@ class Parameter:
     source: str
     neutral: float | None = None
     integer: bool = False
+    label: str = ""
+    label_zh: str = ""
+    schedulable: bool = False
+    fittable: bool = False
+    slider: bool = False
 
     def __post_init__(self) -> None:
         if not self.lower <= self.default <= self.upper:
             raise ValueError(f"registry entry {self.name}: default outside its bounds")
         if self.neutral is not None and not self.lower <= self.neutral <= self.upper:
             raise ValueError(f"registry entry {self.name}: neutral outside its bounds")
+        if not (self.label and self.label_zh):
+            raise ValueError(f"registry entry {self.name}: needs an English and a Chinese label")
 
     @property
     def is_lever(self) -> bool:
         return self.kind != "uncertainty"
+
+    @property
+    def assumption(self) -> bool:
+        """True when no published estimate backs the value: its source says "assumption" and
+        its bounds are deliberately wide, so sensitivity analysis should vary it."""
+        return "assumption" in self.source.lower()
 
     def range_text(self) -> str:
         """Human-readable allowed range, used verbatim in error messages."""
@@ -101,10 +126,12 @@ class Parameter:
         return f"{kind} in [{lo:g}, {hi:g}] ({self.unit})"
 
 
-def _zone(name: str, unit: str, meaning: str, source: str) -> Parameter:
+def _zone(name: str, unit: str, meaning: str, source: str, label: str, label_zh: str) -> Parameter:
     # Zone levers are 0-1 implementation levels whose neutral value 0 means "no reform":
-    # every effect in the model is written so that 0 is the identity.
-    return Parameter(name, "zone_lever", unit, 0.0, 1.0, 0.0, meaning, source, neutral=0.0)
+    # every effect in the model is written so that 0 is the identity. Every zone lever can be
+    # scheduled and has an app slider.
+    return Parameter(name, "zone_lever", unit, 0.0, 1.0, 0.0, meaning, source, neutral=0.0, label=label,
+                     label_zh=label_zh, schedulable=True, slider=True)  # fmt: skip
 
 
 _ZONE = [
@@ -113,42 +140,56 @@ _ZONE = [
         "share of zone covered",
         "target 5G coverage the zone builds toward (S-curve, never torn down)",
         "000 §3 infrastructure: shallow 5G coverage, high upkeep; infrastructure.csv",
+        "5G coverage",
+        "5G覆盖率",
     ),
     _zone(
         "smart_logistics",
         "0-1 level",
         "target level of digital 'warehouse + port + logistics' (smart ports, overseas warehouses)",
         "000 §3: only eastern coastal zones have it, inland behind; c3 (elasticities.csv)",
+        "Smart logistics",
+        "智慧物流",
     ),
     _zone(
         "single_window",
         "0-1 implementation",
         "single window 3.0 / paperless trade: cuts time and cost per shipment",
         "001 single window; c1, c2 (elasticities.csv); e-documents in policy_effects.csv",
+        "Single window",
+        "国际贸易单一窗口",
     ),
     _zone(
         "gov_data_sharing",
         "0-1 implementation",
         "cross-department data sharing (cloud platform replacing data islands): raises regulator review capacity",
         "000 §3 regulation; 001 cloud platform against data islands",
+        "Government data sharing",
+        "政务数据共享",
     ),
     _zone(
         "data_openness",
         "0-1 (0 = China's status quo DSTRI 0.48, 1 = most open observed 0.04)",
         "cross-border data-flow openness the zone asks for; the regulator allows it gradually",
         "000 §3 governance; a1, g3 (elasticities.csv)",
+        "Cross-border data openness",
+        "数据跨境流动开放度",
     ),
     _zone(
         "data_classification",
         "0-1 implementation",
         "clear data grading: low-risk data skip review (green channel) and incidents fall",
         "000 §3 governance (Lingang, Hainan); 004 green channel",
+        "Data classification",
+        "数据分类分级",
     ),
     _zone(
         "services_negative_list",
         "0-1 openness of services entry",
         "negative list for cross-border services trade: lowers fixed cost of services exports",
         "000 §3 regulation; policy_effects.csv (31 vs 27 items)",
+        "Services negative list",
+        "跨境服务贸易负面清单",
     ),
     _zone(
         "digital_finance",
@@ -156,12 +197,16 @@ _ZONE = [
         "digital finance / cross-border payment (CIPS, e-CNY, forex pilot): cuts payment "
         "frictions of goods and e-commerce trade",
         "000 §3 industry; policy_effects.csv forex pilot (payment time -80%)",
+        "Digital finance",
+        "数字金融",
     ),
     _zone(
         "sme_subsidy",
         "share of adoption cost covered",
         "subsidy for SMEs' digital transformation: lowers their adoption cost",
         "000 §3 industry: SMEs cannot afford digital transformation",
+        "SME digitalisation subsidy",
+        "中小企业数字化补贴",
     ),
 ]
 
@@ -178,6 +223,10 @@ _NATIONAL = [
             "bilateral digital-services restrictiveness",
             "000 §3 governance: RCEP/CPTPP/DEPA alignment pending; 000 §4 Bohai Bay alliance",
             neutral=0.0,
+            label=f"Rule alignment with {_BLOC_LABELS[bloc][0]}",
+            label_zh=f"与{_BLOC_LABELS[bloc][1]}规则对接",
+            schedulable=True,
+            slider=bloc in ("rcep", "depa"),
         )
         for bloc in BLOCS
     ),
@@ -191,6 +240,8 @@ _NATIONAL = [
         "a reform level is replicated nationwide once this many zones have run it",
         "可复制可推广 (000 §1); g2: 302 of >3400 pilot tasks replicated",
         integer=True,
+        label="Zones needed for replication",
+        label_zh="复制推广所需自贸区数",
     ),
     Parameter(
         "replication_lag",
@@ -202,6 +253,8 @@ _NATIONAL = [
         "…and once those zones have run it for this many quarters",
         "g2 (elasticities.csv); the national record spans 2013-2023",
         integer=True,
+        label="Pilot time before replication",
+        label_zh="复制推广前试点时长",
     ),
     Parameter(
         "risk_tolerance",
@@ -212,6 +265,10 @@ _NATIONAL = [
         5.0,
         "regulators loosen data openness while incidents stay below this rate, tighten above",
         "宏观审慎、风险可控 (000 §3 governance); stress-test logic of 004; assumption",
+        label="Regulator's risk tolerance",
+        label_zh="监管风险容忍度",
+        schedulable=True,
+        slider=True,
     ),
     Parameter(
         "risk_based_inspection",
@@ -223,6 +280,9 @@ _NATIONAL = [
         "credit-based supervision: inspections target low-compliance firms",
         "000 §4 regulation path: risk-graded inspection instead of checking everyone",
         neutral=0.0,
+        label="Risk-based inspection",
+        label_zh="信用风险分类监管",
+        schedulable=True,
     ),
 ]
 
@@ -236,6 +296,9 @@ _UNCERTAIN = [
         4.0,
         "trade elasticity: how strongly trade responds to trade costs and productivity",
         "f1 (Simonovska & Waugh 2014)",
+        label="Trade elasticity θ",
+        label_zh="贸易弹性θ",
+        slider=True,
     ),
     Parameter(
         "distance_elasticity",
@@ -246,6 +309,8 @@ _UNCERTAIN = [
         1.0,
         "distance elasticity of goods trade",
         "f2 (Disdier & Head 2008; Head & Mayer 2014)",
+        label="Distance elasticity",
+        label_zh="距离弹性",
     ),
     Parameter(
         "online_distance_factor",
@@ -256,6 +321,8 @@ _UNCERTAIN = [
         0.35,
         "distance matters this much less for e-commerce and digital services than for goods",
         "f3 (Lendle et al. 2013: 65% smaller on eBay)",
+        label="Online distance factor",
+        label_zh="线上距离系数",
     ),
     Parameter(
         "dstri_semi_elasticity",
@@ -266,6 +333,8 @@ _UNCERTAIN = [
         3.15,
         "a 0.1 fall in digital-services restrictiveness raises exports by exp(0.1 b)-1",
         "a1 (OECD 2025: -0.1 DSTRI ~ +37% exports, b = ln 1.37 / 0.1)",
+        label="Restrictiveness semi-elasticity",
+        label_zh="数字服务贸易限制指数半弹性",
     ),
     Parameter(
         "alignment_effect",
@@ -276,6 +345,8 @@ _UNCERTAIN = [
         0.5,
         "how much full rule alignment with a bloc cuts bilateral digital restrictiveness",
         "assumption bounded by a1/a2; 000 §3 governance",
+        label="Effect of rule alignment",
+        label_zh="规则对接效果",
     ),
     Parameter(
         "trust_penalty",
@@ -286,6 +357,8 @@ _UNCERTAIN = [
         0.1,
         "openness without safeguards (classification) loses partners' trust",
         "a2 (OECD-WTO 2025: no regulation at all costs about 1% GDP)",
+        label="Trust penalty of unsafeguarded openness",
+        label_zh="缺乏保障开放的信任损失",
     ),
     Parameter(
         "single_window_cost_cut",
@@ -296,6 +369,8 @@ _UNCERTAIN = [
         0.128,
         "trade-cost cut of a fully implemented single window / paperless trade",
         "c2 (OECD TFI: -12.8% upper-middle income), c1 range 9.6-23.1%",
+        label="Trade-cost cut of single window",
+        label_zh="单一窗口贸易成本降幅",
     ),
     Parameter(
         "logistics_cost_cut",
@@ -306,6 +381,8 @@ _UNCERTAIN = [
         0.05,
         "trade-cost cut of full smart logistics",
         "c3, c5 (elasticities.csv): realised facilitation gains 1-4%; assumption above",
+        label="Trade-cost cut of smart logistics",
+        label_zh="智慧物流贸易成本降幅",
     ),
     Parameter(
         "finance_cost_cut",
@@ -316,6 +393,8 @@ _UNCERTAIN = [
         0.03,
         "trade-cost cut of full digital finance (payment time -80% in the Hangzhou pilot)",
         "policy_effects.csv forex pilot; assumption on the cost share of payment delays",
+        label="Trade-cost cut of digital finance",
+        label_zh="数字金融贸易成本降幅",
     ),
     Parameter(
         "bass_p",
@@ -326,6 +405,8 @@ _UNCERTAIN = [
         0.03,
         "Bass innovation coefficient of firm digital adoption",
         "e1 (Sultan, Farley & Lehmann 1990)",
+        label="Bass innovation p",
+        label_zh="Bass创新系数p",
     ),
     Parameter(
         "bass_q",
@@ -336,6 +417,9 @@ _UNCERTAIN = [
         0.38,
         "Bass imitation coefficient (times the adopted share in own and linked zones)",
         "e1 (Sultan, Farley & Lehmann 1990)",
+        label="Bass imitation q",
+        label_zh="Bass模仿系数q",
+        slider=True,
     ),
     Parameter(
         "peer_weight",
@@ -346,6 +430,8 @@ _UNCERTAIN = [
         0.2,
         "weight of linked zones' adoption in a firm's imitation term",
         "DESIGN §3 peer effects across linked zones; assumption",
+        label="Peer weight of linked zones",
+        label_zh="关联自贸区同伴权重",
     ),
     Parameter(
         "adoption_cost",
@@ -356,6 +442,8 @@ _UNCERTAIN = [
         1.0,
         "cost of digital adoption relative to its gain; gates the Bass hazard",
         "000 §3 industry: SMEs cannot afford or see the value; assumption",
+        label="Adoption cost",
+        label_zh="数字化转型成本",
     ),
     Parameter(
         "digital_boost",
@@ -366,6 +454,8 @@ _UNCERTAIN = [
         0.3,
         "export revenue gain of a fully digital firm (data use, online channels)",
         "a4 (ITIF 2021) and b2 (Freund & Weinhold 2004) bound it; assumption",
+        label="Export gain of digital firms",
+        label_zh="数字化出口增益",
     ),
     Parameter(
         "export_fixed_cost",
@@ -376,6 +466,8 @@ _UNCERTAIN = [
         2.0,
         "fixed cost of serving one partner bloc (Melitz selection into exporting)",
         "Melitz (2003); default 2 makes about a quarter of firms exporters",
+        label="Export fixed cost",
+        label_zh="出口固定成本",
     ),
     Parameter(
         "fixed_cost_digital_cut",
@@ -386,6 +478,8 @@ _UNCERTAIN = [
         0.15,
         "fixed-cost cut of a fully digital firm (online search, platforms)",
         "b2 (Freund & Weinhold 2004: internet works on the extensive margin)",
+        label="Fixed-cost cut of digital firms",
+        label_zh="数字化固定成本降幅",
     ),
     Parameter(
         "size_tail",
@@ -397,6 +491,8 @@ _UNCERTAIN = [
         "heterogeneity of firm size: smaller means a few large firms carry more of the trade",
         "Melitz (2003) / Chaney (2008) sales tail k/(sigma-1) > 1; Axtell (2001) Zipf ~1.06; "
         "1.5 keeps agent samples stable (assumption)",
+        label="Firm-size tail index",
+        label_zh="企业规模尾部指数",
     ),
     Parameter(
         "broadband_growth",
@@ -408,6 +504,8 @@ _UNCERTAIN = [
         "extra annual productivity growth per unit of 5G coverage added since the start",
         "b1 (Czernich et al. 2011: +10 pp broadband penetration ~ +0.9-1.5 pp growth, i.e. "
         "0.09-0.15); 5G adds to existing 4G broadband, so the default takes a quarter of it",
+        label="Growth from 5G",
+        label_zh="5G增长效应",
     ),
     Parameter(
         "world_demand_growth",
@@ -418,6 +516,9 @@ _UNCERTAIN = [
         0.061,
         "growth of partner blocs' demand for China's exports",
         "partner_markets_2022.csv note: world digital services exports +6.1%/yr 2012-2022",
+        label="World demand growth",
+        label_zh="世界需求增长率",
+        fittable=True,
     ),
     Parameter(
         "import_demand_growth",
@@ -428,6 +529,9 @@ _UNCERTAIN = [
         0.0,
         "autonomous growth of zones' demand for imported digital services (beyond activity)",
         "national_digital_trade.csv: imports -1.6% in 2022; fitted by `ftzsim calibrate`",
+        label="Import demand growth",
+        label_zh="进口需求增长率",
+        fittable=True,
     ),
     Parameter(
         "ecommerce_extra_growth",
@@ -438,6 +542,30 @@ _UNCERTAIN = [
         0.0,
         "growth of foreign demand for cross-border e-commerce beyond world demand growth",
         "national_digital_trade.csv: e-commerce exports +11.7% vs services +7.6% in 2022; fitted",
+        label="Extra e-commerce growth",
+        label_zh="跨境电商额外增长率",
+        fittable=True,
+    ),
+    *(
+        Parameter(
+            f"level_{what}",
+            "uncertainty",
+            "multiple of the 2021-anchored level",
+            0.5,
+            2.0,
+            1.0,
+            f"level factor on the anchored {text}: the anchor matches the first quarter, the data "
+            "are annual sums of a growing series",
+            "national_digital_trade.csv; fitted by `ftzsim calibrate` (docs/calibration.md)",
+            label=f"Level of {text}",
+            label_zh=f"{zh}水平系数",
+            fittable=True,
+        )
+        for what, text, zh in (
+            ("ds_exports", "services exports", "服务出口"),
+            ("ds_imports", "services imports", "服务进口"),
+            ("ecommerce", "e-commerce exports", "跨境电商出口"),
+        )
     ),
     Parameter(
         "founding_effect",
@@ -448,6 +576,8 @@ _UNCERTAIN = [
         0.0673,
         "trade boost of a newly founded zone, rising then fading (inverted U, peak at 3 years)",
         "d2 (Tan, Zhou & Lin 2015: +6.73 pp); d3 (Xiao et al. 2023: inverted U)",
+        label="Zone founding effect",
+        label_zh="自贸区设立效应",
     ),
     Parameter(
         "incident_base_rate",
@@ -458,6 +588,9 @@ _UNCERTAIN = [
         0.003,
         "data-security incident probability of an average data exporter at status-quo openness",
         "assumption; 000 §3 governance (security risk of data export)",
+        label="Base incident probability",
+        label_zh="数据安全事件基准概率",
+        slider=True,
     ),
     Parameter(
         "pilot_rate",
@@ -468,6 +601,8 @@ _UNCERTAIN = [
         0.15,
         "probability that a zone with reform capacity pilots the next step toward its target",
         "g2: more than 3400 pilot tasks in 21 zones over 2013-2023; assumption",
+        label="Pilot rate",
+        label_zh="试点速率",
     ),
     Parameter(
         "imitation_rate",
@@ -478,6 +613,8 @@ _UNCERTAIN = [
         0.1,
         "probability of copying a better-performing linked zone's reform",
         "DESIGN §5 step 2; 000 §4 alliances; assumption",
+        label="Imitation rate",
+        label_zh="模仿速率",
     ),
     Parameter(
         "ramp_years",
@@ -488,6 +625,8 @@ _UNCERTAIN = [
         8.0,
         "years a zone needs to implement its reform targets fully (sets 2021 readiness)",
         "000 §2: late entrants with little accumulated reform lag; assumption",
+        label="Years to full implementation",
+        label_zh="改革完全落地年数",
     ),
     Parameter(
         "review_capacity",
@@ -498,6 +637,8 @@ _UNCERTAIN = [
         0.05,
         "data-export assessments a zone regulator completes per quarter, before data sharing",
         "004: assessment and filing before export; policy_effects.csv Zhejiang 31 scenarios",
+        label="Review capacity",
+        label_zh="数据出境评估能力",
     ),
     Parameter(
         "openness_step",
@@ -508,6 +649,8 @@ _UNCERTAIN = [
         0.15,
         "how fast a regulator moves allowed openness toward the zone's request when safe",
         "000 §3: stress tests, gradual opening (压力测试); assumption",
+        label="Opening speed",
+        label_zh="开放步长",
     ),
     Parameter(
         "tighten_factor",
@@ -518,6 +661,8 @@ _UNCERTAIN = [
         0.4,
         "how sharply a regulator tightens after incidents exceed tolerance",
         "宏观审慎 (000 §3); assumption",
+        label="Tightening after incidents",
+        label_zh="事件后收紧幅度",
     ),
 ]
 
@@ -547,6 +692,19 @@ def names(kind: Kind | None = None) -> list[str]:
     return [p.name for p in REGISTRY.values() if kind is None or p.kind == kind]
 
 
+def select(kind: Kind | None = None, **flags: bool) -> list[str]:
+    """Names of the registered parameters whose flags match, e.g. ``select(schedulable=True)``
+    (what a schedule may change), ``select(fittable=True)``, ``select(slider=True)``."""
+    for f in flags:
+        if f not in ("schedulable", "fittable", "slider", "integer", "assumption"):
+            raise ValueError(f"unknown registry flag {f!r}")
+    return [
+        p.name
+        for p in REGISTRY.values()
+        if (kind is None or p.kind == kind) and all(getattr(p, f) == v for f, v in flags.items())
+    ]
+
+
 def defaults() -> dict[str, float]:
     """Default value of every registered parameter."""
     return {p.name: p.default for p in REGISTRY.values()}
@@ -570,12 +728,25 @@ def markdown_table() -> str:
         "Generated from `ftzsim/levers.py` by `ftzsim levers --markdown`; do not edit by hand.",
         "",
     ]
+    out += [
+        "Flags: **S** schedulable (a `[[schedule]]` entry may change it), **F** fittable (calibration",
+        "may fit it), **A** app slider, *assumption*: no published estimate backs the value.",
+        "",
+    ]
     for kind, title in titles.items():
-        out += [f"## {title}", "", "| name | unit | bounds | default | meaning | source |", "|---|---|---|---|---|---|"]
+        out += [
+            f"## {title}",
+            "",
+            "| name | label (中文) | unit | bounds | default | flags | meaning | source |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         for p in REGISTRY.values():
             if p.kind == kind:
+                flags = "".join(c for c, on in (("S", p.schedulable), ("F", p.fittable), ("A", p.slider)) if on)
+                flags += " *assumption*" if p.assumption else ""
                 out.append(
-                    f"| `{p.name}` | {p.unit} | [{p.lower:g}, {p.upper:g}] | {p.default:g} | {p.meaning} | {p.source} |"
+                    f"| `{p.name}` | {p.label} ({p.label_zh}) | {p.unit} | [{p.lower:g}, {p.upper:g}] | {p.default:g} "
+                    f"| {flags.strip()} | {p.meaning} | {p.source} |"
                 )
         out.append("")
     return "\n".join(out)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ftzsim.levers import BLOCS
+from ftzsim.outcomes import REGIONS
 
 __all__ = [
     "CNY_PER_USD_2021",
@@ -31,7 +32,6 @@ __all__ = [
     "zones",
 ]
 
-REGIONS: tuple[str, ...] = ("east", "central", "west", "northeast")
 SECTORS: tuple[str, ...] = ("goods", "ecommerce", "digital_services")
 
 #: Average 2021 exchange rate (PBoC central parity, yearly mean), used to turn cross-border

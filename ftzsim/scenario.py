@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from ftzsim import levers as L
 from ftzsim import reference
+from ftzsim.outcomes import NATIONAL_OUTCOMES
 
 __all__ = [
     "MAX_FIRMS",
@@ -138,9 +139,6 @@ class _Constants(BaseModel):
     pending_penalty: float = Field(0.5, ge=0, le=1)
     green_channel_share: float = Field(0.6, ge=0, le=1)
     infrastructure_rate: float = Field(0.8, ge=0, le=3, description="logistic growth rate of 5G per year")
-    level_ds_exports: float = Field(1.0, gt=0, le=10, description="calibrated level of services exports")
-    level_ds_imports: float = Field(1.0, gt=0, le=10, description="calibrated level of services imports")
-    level_ecommerce: float = Field(1.0, gt=0, le=10, description="calibrated level of e-commerce exports")
 
 
 class _Network(BaseModel):
@@ -168,9 +166,6 @@ class _Calibration(BaseModel):
 
     model_config = ConfigDict(extra="allow", allow_inf_nan=False)
     fitted: dict[str, float] = Field(default_factory=dict)
-
-
-_FITTABLE_CONSTANTS = ("level_ds_exports", "level_ds_imports", "level_ecommerce")
 
 
 class _File(BaseModel):
@@ -422,13 +417,8 @@ def _validate(raw: dict, source: str, origin: str = "file") -> Scenario:
             if _check_zone(z, known, f"{base}.zones[{j}]", problems) and z not in zones:
                 problems.append((f"{base}.zones[{j}]", f"zone {z!r} is not in scenario.zones"))
         for k, v in ch.set.items():
-            if (
-                k not in L.ZONE_LEVERS
-                and not k.startswith("rule_alignment.")
-                and k not in ("risk_tolerance", "risk_based_inspection")
-            ):
-                allowed = [*L.ZONE_LEVERS, *(f"rule_alignment.{b}" for b in L.BLOCS),
-                           "risk_tolerance", "risk_based_inspection"]  # fmt: skip
+            if k not in L.REGISTRY or not L.REGISTRY[k].schedulable:
+                allowed = L.select(schedulable=True)
                 close = difflib.get_close_matches(k, allowed, n=1)
                 hint = f" (did you mean '{close[0]}'?)" if close else ""
                 problems.append((f"{base}.set.{k}", f"not a schedulable lever{hint}; allowed: "
@@ -450,8 +440,6 @@ def _validate(raw: dict, source: str, origin: str = "file") -> Scenario:
                 _check_zone(z, known, f"network.alliances.{a}[{j}]", problems)
     alliances = {a: [z for z in m if z in zones] for a, m in alliances.items()}
     for i, name in enumerate(f.outcomes.report):
-        from ftzsim.model.outcomes import NATIONAL_OUTCOMES
-
         if name not in NATIONAL_OUTCOMES:
             close = difflib.get_close_matches(name, list(NATIONAL_OUTCOMES), n=1)
             hint = f" (did you mean '{close[0]}'?)" if close else ""
@@ -459,13 +447,12 @@ def _validate(raw: dict, source: str, origin: str = "file") -> Scenario:
                              f"{', '.join(NATIONAL_OUTCOMES)}"))  # fmt: skip
     fitted = f.calibration.fitted if f.calibration else {}
     for name, value in fitted.items():
-        if name in L.UNCERTAINTIES:
-            p = L.get(name)
-            if not p.lower <= value <= p.upper:
-                problems.append((f"calibration.fitted.{name}", f"{value!r} is out of range; allowed: {p.range_text()}"))
-        elif name not in _FITTABLE_CONSTANTS:
-            allowed = ", ".join([*L.UNCERTAINTIES, *_FITTABLE_CONSTANTS])
+        p = L.REGISTRY.get(name)
+        if p is None or not p.fittable:
+            allowed = ", ".join(L.select(fittable=True))
             problems.append((f"calibration.fitted.{name}", f"not a fittable parameter; allowed: {allowed}"))
+        elif not p.lower <= value <= p.upper:
+            problems.append((f"calibration.fitted.{name}", f"{value!r} is out of range; allowed: {p.range_text()}"))
     if problems:
         raise ScenarioError(source, problems)
 
@@ -481,9 +468,6 @@ def _validate(raw: dict, source: str, origin: str = "file") -> Scenario:
     # precedence: the file's own [uncertainties] / [constants] > calibration.fitted > registry
     unc = {n: (fitted.get(n, L.get(n).default) if v is None else v) for n, v in f.uncertainties.model_dump().items()}
     constants = f.constants.model_dump()
-    for name in _FITTABLE_CONSTANTS:
-        if name in fitted and name not in f.constants.model_fields_set:
-            constants[name] = fitted[name]
     zone_levers = {z: {k: v for k, v in t.model_dump().items() if v is not None} for z, t in f.zone.items()}
     return Scenario(
         name=f.scenario.name,

@@ -19,8 +19,8 @@ import matplotlib.ticker
 import numpy as np
 import pandas as pd
 
-from ftzsim.analysis.labels import axis_label, label, unit, use_lang, word, zone_label
-from ftzsim.model.outcomes import NATIONAL_OUTCOMES
+from ftzsim.analysis.labels import annual_unit, axis_label, label, unit, use_lang, word, zone_label
+from ftzsim.outcomes import NATIONAL_OUTCOMES
 
 __all__ = [
     "PALETTE",
@@ -119,9 +119,9 @@ def national_table(df: pd.DataFrame, outcome: str, annual: bool = True, by: str 
     """The numbers a national panel draws: per series (``by``) and year, runs, 5%, median, 95%.
 
     Flows are summed over a year's quarters and stocks take its last quarter
-    (:func:`ftzsim.model.outcomes.annual`) within each run, then the runs are summarised.
+    (:func:`ftzsim.outcomes.annual`) within each run, then the runs are summarised.
     """
-    from ftzsim.model.outcomes import annual as to_annual
+    from ftzsim.outcomes import annual as to_annual
 
     if annual:
         d = to_annual(df)
@@ -143,16 +143,15 @@ def national_series(df: pd.DataFrame, outcome: str, ax=None, label: str | None =
     their 5-95% range; :func:`band_caption` says what varied between them.
     """
     ax = ax or plt.gca()
-    o = NATIONAL_OUTCOMES[outcome]
+    NATIONAL_OUTCOMES[outcome]  # a KeyError names an unknown outcome before anything is drawn
     t = national_table(df, outcome, annual=annual)
     x = t["year" if annual else "time"].to_numpy()
     line = ax.plot(x, t["median"].to_numpy(), marker="o" if annual else None, ms=3, label=label)[0]
     if (t["runs"] > 1).any():
         ax.fill_between(x, t["p05"].to_numpy(), t["p95"].to_numpy(), color=line.get_color(), alpha=0.25, lw=0)
-    per = (" " + word("per year" if annual else "per quarter", lang)) if o.agg == "flow" else ""
     ax.set_xlabel(word("year", lang))
     year_axis(ax)
-    ax.set_ylabel(f"{unit(outcome)}{per}")
+    ax.set_ylabel(annual_unit(outcome, lang) if annual else unit(outcome, lang))
     ax.set_title(_title(outcome, lang))
     return ax
 
@@ -311,7 +310,7 @@ def difference_over_time(frame: pd.DataFrame, ax=None, outcome: str | None = Non
     ax.axhline(0, color="0.3", lw=0.6)
     ax.set_xlabel(word("year", lang))
     year_axis(ax)
-    u = unit(outcome) if outcome else ""
+    u = unit(outcome, lang, per=False) if outcome else ""
     ax.set_ylabel(word("difference from reference", lang) + (f" ({u})" if u else ""))
     if outcome:
         ax.set_title(_title(outcome, lang))

@@ -5,9 +5,6 @@ units from :mod:`ftzsim.outcomes` (``label(name, lang)``, ``unit(name)``), zone 
 the zone data (:func:`ftzsim.reference.zones`, column ``province_zh``). Nothing here is a
 second list of names: this module only chooses between the two languages and finds a font
 that can draw Chinese.
-
-Until :mod:`ftzsim.outcomes` offers ``label``/``unit`` (it is being moved up from
-``ftzsim.model.outcomes``), a fallback derives English labels from the same registries.
 """
 
 from __future__ import annotations
@@ -15,35 +12,24 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-__all__ = ["LANGS", "axis_label", "check_lang", "cjk_font", "label", "unit", "use_lang", "word", "zone_label"]
+from ftzsim.outcomes import label as _label
+from ftzsim.outcomes import unit as _unit
+
+__all__ = [
+    "LANGS",
+    "annual_unit",
+    "axis_label",
+    "check_lang",
+    "cjk_font",
+    "label",
+    "unit",
+    "use_lang",
+    "word",
+    "zone_label",
+]
 
 #: Languages figures can be drawn in.
 LANGS = ("en", "zh")
-
-try:  # the registry's own labels (ftzsim/outcomes.py)
-    from ftzsim.outcomes import label as _label
-    from ftzsim.outcomes import unit as _unit
-except ImportError:  # pragma: no cover - fallback until ftzsim.outcomes lands
-    _label = _unit = None
-
-
-def _fallback(name: str) -> tuple[str, str]:
-    from ftzsim.levers import REGISTRY
-    from ftzsim.model.outcomes import NATIONAL_OUTCOMES, ZONE_OUTCOMES
-
-    outcomes = {**ZONE_OUTCOMES, **NATIONAL_OUTCOMES}
-    for prefix, words in (("final_", "{} (final year)"), ("cum_", "{} (cumulative)")):
-        base = name.removeprefix(prefix)
-        if base != name and base in outcomes:
-            o = outcomes[base]
-            return words.format(o.meaning[0].upper() + o.meaning[1:]), o.unit
-    if name in outcomes:
-        o = outcomes[name]
-        return o.meaning[0].upper() + o.meaning[1:], o.unit
-    if name in REGISTRY:
-        p = REGISTRY[name]
-        return name.replace("_", " ").replace(".", ": "), p.unit
-    return name, ""
 
 
 def check_lang(lang: str) -> str:
@@ -54,30 +40,37 @@ def check_lang(lang: str) -> str:
 
 
 def label(name: str, lang: str = "en") -> str:
-    """Readable label of an outcome, summary or parameter name (``ds_exports`` -> words)."""
-    check_lang(lang)
-    if _label is not None:
-        try:
-            return _label(name, lang)
-        except KeyError:
-            return name
-    return _fallback(name)[0]
+    """Readable label of an outcome, summary or parameter name (``ds_exports`` -> words).
+
+    From :func:`ftzsim.outcomes.label`; unknown names come back unchanged.
+    """
+    return _label(name, check_lang(lang))
 
 
-def unit(name: str) -> str:
-    """Unit of an outcome, summary or parameter name ("" if it has none or is unknown)."""
-    if _unit is not None:
-        try:
-            return _unit(name)
-        except KeyError:
-            return ""
-    return _fallback(name)[1]
+def unit(name: str, lang: str = "en", per: bool = True) -> str:
+    """Unit of an outcome, summary or parameter name ("" if it has none or is unknown).
+
+    From :func:`ftzsim.outcomes.unit`: with ``per`` a flow's unit says per quarter (plain
+    names), per year (``final_``) or over the run (``cum_``).
+    """
+    return _unit(name, check_lang(lang), per=per)
 
 
-def axis_label(name: str, lang: str = "en", per: str = "") -> str:
-    """``label (unit per)`` for an axis or a colour bar; the unit is left out when there is none."""
-    u = unit(name) + per
+def axis_label(name: str, lang: str = "en", per: bool = True) -> str:
+    """``label (unit)`` for an axis or a colour bar; the unit is left out when there is none."""
+    u = unit(name, lang, per)
     return f"{label(name, lang)} ({u})" if u else label(name, lang)
+
+
+def annual_unit(name: str, lang: str = "en") -> str:
+    """Unit of an outcome's annual value: a flow's unit per year, a stock's unit as it is."""
+    from ftzsim.outcomes import NATIONAL_OUTCOMES, ZONE_OUTCOMES
+
+    o = NATIONAL_OUTCOMES.get(name) or ZONE_OUTCOMES.get(name)
+    u = unit(name, lang, per=False)
+    if o is not None and o.agg == "flow":
+        u += "/年" if lang == "zh" else " per year"
+    return u
 
 
 def zone_label(zone: str, lang: str = "en") -> str:

@@ -21,7 +21,7 @@ import typer
 
 from ftzsim.io import UserError, _publish, provenance, write_json
 from ftzsim.levers import REGISTRY
-from ftzsim.model.outcomes import NATIONAL_OUTCOMES
+from ftzsim.outcomes import NATIONAL_OUTCOMES
 
 __all__ = ["KINDS", "make_figure", "register"]
 
@@ -182,7 +182,7 @@ def _zonemap(src: Path, opts: dict):
 def final_year_values(df: pd.DataFrame, outcome: str) -> tuple[pd.Series, int]:
     """Per zone, the final year's value (flows summed over its quarters, stocks its last
     quarter) averaged over replicates; and that year."""
-    from ftzsim.model.outcomes import ZONE_OUTCOMES, annual
+    from ftzsim.outcomes import ZONE_OUTCOMES, annual
 
     a = annual(df, ZONE_OUTCOMES)
     year = int(a["year"].max())
@@ -192,8 +192,8 @@ def final_year_values(df: pd.DataFrame, outcome: str) -> tuple[pd.Series, int]:
 def _map(src: Path, opts: dict):
     from ftzsim.analysis.basemap import BoundaryDataMissing
     from ftzsim.analysis.figures import china_map
-    from ftzsim.analysis.labels import axis_label, label, word
-    from ftzsim.model.outcomes import ZONE_OUTCOMES
+    from ftzsim.analysis.labels import annual_unit, label, word
+    from ftzsim.outcomes import ZONE_OUTCOMES
 
     outcome = opts.get("outcome") or "ds_exports"
     if outcome not in ZONE_OUTCOMES:
@@ -221,12 +221,12 @@ def _map(src: Path, opts: dict):
         data["difference"] = data[outcome] - data["reference"]
         colour = data["difference"]
         what = word("difference", lang) if lang == "zh" else f"{Path(src).name} minus {Path(vs).name}"
-        colour_label = f"{axis_label(outcome, lang)}{sep}{what}{sep}{year}"
+        colour_label = f"{label(outcome, lang)} ({annual_unit(outcome, lang)}){sep}{what}{sep}{year}"
     else:
         colour = data[outcome]
-        colour_label = f"{axis_label(outcome, lang)}{sep}{year}"
+        colour_label = f"{label(outcome, lang)} ({annual_unit(outcome, lang)}){sep}{year}"
     frame = pd.DataFrame({"colour": colour.to_numpy(), "size": data["services_trade"].to_numpy()}, index=data["zone"])
-    size_label = f"{word('services trade, final year', lang)} ({_unit_of('ds_total')})"
+    size_label = f"{word('services trade, final year', lang)} ({annual_unit('ds_exports', lang)})"
 
     def draw(ax):
         try:
@@ -237,12 +237,6 @@ def _map(src: Path, opts: dict):
         ax.set_title(label(outcome, lang))
 
     return draw, data
-
-
-def _unit_of(name: str) -> str:
-    from ftzsim.analysis.labels import unit
-
-    return unit(name)
 
 
 def _regions(src: Path, opts: dict):

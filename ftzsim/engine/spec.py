@@ -44,7 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ftzsim import levers as L
 from ftzsim.engine.designs import Design, check_design_size, design_rows, make_design
-from ftzsim.model.outcomes import NATIONAL_OUTCOMES
+from ftzsim.outcomes import summary_names
 from ftzsim.scenario import ScenarioError, _pydantic_problems, _read_toml, bundled_scenarios, load_scenario
 from ftzsim.seeds import replicate_seeds
 
@@ -52,9 +52,7 @@ __all__ = ["SUMMARY_OUTCOMES", "Experiment", "load_experiment"]
 
 _STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 #: Scalar outcomes a run of the FTZ model reports (``FTZModel.summary()``).
-SUMMARY_OUTCOMES = [f"final_{n}" for n in NATIONAL_OUTCOMES] + [
-    f"cum_{n}" for n, o in NATIONAL_OUTCOMES.items() if o.agg == "flow"
-]
+SUMMARY_OUTCOMES = summary_names()
 
 
 class _Exp(BaseModel):

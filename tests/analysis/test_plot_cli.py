@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from ftzsim.analysis.labels import cjk_font
-from ftzsim.model.outcomes import ZONE_OUTCOMES, annual
+from ftzsim.outcomes import ZONE_OUTCOMES, annual
 
 FTZ = [sys.executable, "-m", "ftzsim"]
 

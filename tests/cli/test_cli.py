@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ftzsim.model.outcomes import NATIONAL_OUTCOMES, ZONE_OUTCOMES
+from ftzsim.outcomes import NATIONAL_OUTCOMES, ZONE_OUTCOMES
 
 
 def ftzsim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

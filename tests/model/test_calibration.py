@@ -42,7 +42,7 @@ def test_stored_fit_meets_the_targets(stored):
 def test_fitted_values_are_applied(stored):
     sc = load_scenario("baseline")
     for name, value in stored["fitted"].items():
-        assert (sc.uncertainties.get(name, sc.constants.get(name))) == pytest.approx(value)
+        assert sc.uncertainties[name] == pytest.approx(value)
     # what-ifs extend the calibrated baseline
     assert load_scenario("data_corridor").uncertainties["world_demand_growth"] == pytest.approx(
         stored["fitted"]["world_demand_growth"]

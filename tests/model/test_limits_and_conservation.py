@@ -53,7 +53,7 @@ def test_first_year_reproduces_2021_levels_by_construction():
     m.step()
     z = m.zone_frame().set_index("zone")
     sv = reference.zone_start_values()
-    lx, lm = m.constants["level_ds_exports"], m.constants["level_ds_imports"]  # calibrated levels
+    lx, lm = m.params["level_ds_exports"], m.params["level_ds_imports"]  # calibrated levels
     # the first quarter already includes one quarter of adoption; within 3%
     np.testing.assert_allclose(4 * z["ds_exports"] / lx, sv.loc[z.index, "ds_exports_2021"], rtol=0.03)
     np.testing.assert_allclose(4 * z["ds_imports"] / lm, sv.loc[z.index, "ds_imports_2021"], rtol=0.03)

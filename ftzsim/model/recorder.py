@@ -1,0 +1,253 @@
+"""Recording a run: this quarter's outcomes into preallocated arrays, frames on request.
+
+Every quarter the firm kernel hands back per-zone totals; :meth:`Recorder.record` turns them,
+with the zones' state, into the quarter's zone and national outcomes (the list is
+:mod:`ftzsim.outcomes`) and writes them into two arrays sized for the whole run. Nothing is
+copied per value: tables (pandas frames, Mesa's ``DataCollector`` views) are built from the
+arrays only when someone asks (DESIGN §8: a ``DataCollector`` deep-copying values each step
+costs more than the step).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from ftzsim.levers import ZONE_LEVERS
+from ftzsim.model.kernel import ACC
+from ftzsim.outcomes import NATIONAL_OUTCOMES, REGIONS, ZONE_OUTCOMES, annual
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from ftzsim.model.zones import ZonePopulation
+
+__all__ = ["ArrayCollector", "Recorder", "gini"]
+
+
+def gini(x: np.ndarray) -> float:
+    """Gini coefficient of non-negative values (0 for all-equal or all-zero)."""
+    x = np.sort(np.asarray(x, dtype=float))
+    n, s = len(x), x.sum()
+    if n == 0 or s <= 0:
+        return 0.0
+    return float((2 * np.arange(1, n + 1) - n - 1) @ x / (n * s))
+
+
+class Recorder:
+    """Zone and national outcomes of every quarter of a run.
+
+    Attributes
+    ----------
+    national : ndarray (quarters, len(NATIONAL_OUTCOMES))
+    zones : ndarray (quarters, Z, len(ZONE_OUTCOMES))
+        Row ``t - 1`` holds quarter ``t``; rows of quarters not yet run are zero.
+    steps : int
+        Quarters recorded so far.
+    """
+
+    def __init__(self, zones: ZonePopulation, quarters: int):
+        self.zone_pop = zones
+        self.quarters = quarters
+        Z = zones.n
+        self.national = np.zeros((quarters, len(NATIONAL_OUTCOMES)))
+        self.zones = np.zeros((quarters, Z, len(ZONE_OUTCOMES)))
+        self.steps = 0
+        self.real_firms = np.ones(Z)
+        self._region_names = [zones.info[i].region for i in range(Z)]
+
+    def record(self, t: int, acc: np.ndarray) -> None:
+        """Turn the firm kernel's zone totals (``acc``, zones x :data:`ACC`) and the zones'
+        state into quarter ``t``'s outcomes; also update the zone state that next quarter's
+        rules read (incident rates, performance, adopted shares)."""
+        zp = self.zone_pop
+        p = zp.params
+        Z = zp.n
+        a = {name: acc[:, j] for j, name in enumerate(ACC)}
+        ds_x, ec_x, gd_x = a["ds_exports"], a["ecommerce_exports"], a["goods_exports"]
+        w_all, incidents, data_exp = a["weight"], a["incidents"], a["data_exporters"]
+        openness = zp.openness_effective()
+        r_imp = zp.import_restrictiveness(openness)
+        activity = a["ds_activity"] * zp.prod_index
+        act_ratio = np.divide(activity, zp.activity0, out=np.ones(Z), where=zp.activity0 > 0)
+        ds_m = (
+            zp.imports0
+            * (1 + p["import_demand_growth"]) ** ((t - 1) / 4.0)
+            * np.exp(-p["dstri_semi_elasticity"] * (r_imp - zp.r_import0))
+            * act_ratio
+        )
+        adopt = np.divide(a["adopted"], w_all, out=np.zeros(Z), where=w_all > 0)
+        zp.adopted_share = adopt
+        expo = np.divide(a["exporting"], w_all, out=np.zeros(Z), where=w_all > 0)
+        zp.incident_rate = np.divide(1000 * incidents, data_exp, out=np.zeros(Z), where=data_exp > 0)
+        tot_de = data_exp.sum()
+        zp.national_incident_rate = 1000 * incidents.sum() / tot_de if tot_de > 0 else 0.0
+        pending = a["pending"]
+        digital = (ds_x + ec_x) / np.maximum(self.real_firms, 1e-9)
+        zp.performance = np.log(digital + 1e-12)
+        ds_total = ds_x + ds_m
+        zone_cols = {
+            "ds_exports": ds_x,
+            "ds_imports": ds_m,
+            "ecommerce_exports": ec_x,
+            "goods_exports": gd_x,
+            "adoption_rate": adopt,
+            "exporter_share": expo,
+            "incidents": incidents,
+            "incident_rate": zp.incident_rate,
+            "openness": openness,
+            "allowed_openness": zp.allowed * zp.active,
+            "coverage_5g": zp.coverage,
+            "logistics": zp.logistics,
+            "pending_applications": pending,
+            "active": zp.active.astype(float),
+            **{f"lever_{n}": zp.policy[:, i] for i, n in enumerate(ZONE_LEVERS)},
+        }
+        zd = self.zones[t - 1]
+        for j, name in enumerate(ZONE_OUTCOMES):
+            zd[:, j] = zone_cols[name]
+        total = ds_total.sum()
+        region = np.bincount(zp.region_idx, weights=ds_total, minlength=len(REGIONS))
+        region = region / total if total > 0 else np.zeros(len(REGIONS))
+        w_sum = w_all.sum()
+        approved = zp.approved_now.sum()
+        nat = {
+            "ds_exports": ds_x.sum(),
+            "ds_imports": ds_m.sum(),
+            "ds_total": total,
+            "ecommerce_exports": ec_x.sum(),
+            "goods_exports": gd_x.sum(),
+            "adoption_rate": a["adopted"].sum() / w_sum if w_sum > 0 else 0.0,
+            "digital_level": a["digital"].sum() / w_sum if w_sum > 0 else 0.0,
+            "exporter_share": a["exporting"].sum() / w_sum if w_sum > 0 else 0.0,
+            "incidents": incidents.sum(),
+            "incident_rate": zp.national_incident_rate,
+            "mean_openness": float(openness[zp.active].mean()) if zp.active.any() else 0.0,
+            "openness_ceiling": zp.ceiling,
+            "pending_applications": pending.sum(),
+            "mean_wait": zp.wait_sum_now.sum() / approved if approved > 0 else 0.0,
+            "pilots": zp.pilots,
+            "imitations": zp.imitations,
+            "replications": zp.replications,
+            "active_zones": int(zp.active.sum()),
+            **{f"share_{r}": region[i] for i, r in enumerate(REGIONS)},
+            "gini_zones": gini(ds_total),
+        }
+        self.national[t - 1] = [nat[n] for n in NATIONAL_OUTCOMES]
+        self.steps = t
+
+    # ------------------------------------------------------------------ views
+    def national_now(self) -> dict[str, float]:
+        """The last recorded quarter's national outcomes ({} before the first quarter)."""
+        if self.steps == 0:
+            return {}
+        return dict(zip(NATIONAL_OUTCOMES, self.national[self.steps - 1].tolist(), strict=True))
+
+    def zone_now(self, z: int) -> dict[str, float]:
+        """The last recorded quarter's outcomes of zone ``z`` ({} before the first quarter)."""
+        if self.steps == 0:
+            return {}
+        return dict(zip(ZONE_OUTCOMES, self.zones[self.steps - 1, z].tolist(), strict=True))
+
+    def time_columns(self, n: int) -> pd.DataFrame:
+        import pandas as pd
+
+        periods = [self.zone_pop.period_of(s) for s in range(1, n + 1)]
+        return pd.DataFrame(
+            {
+                "step": np.arange(1, n + 1),
+                "year": [p[0] for p in periods],
+                "quarter": [p[1] for p in periods],
+                "period": [f"{y}Q{q}" for y, q in periods],
+            }
+        )
+
+    def national_frame(self) -> pd.DataFrame:
+        """Quarterly national outcomes recorded so far (one row per quarter). Flows are per
+        quarter; units in ``frame.attrs["units"]`` (from :mod:`ftzsim.outcomes`)."""
+        n = self.steps
+        df = self.time_columns(n)
+        for j, name in enumerate(NATIONAL_OUTCOMES):
+            df[name] = self.national[:n, j]
+        df.attrs["units"] = {k: o.unit for k, o in NATIONAL_OUTCOMES.items()}
+        return df
+
+    def zone_frame(self) -> pd.DataFrame:
+        """Quarterly zone outcomes recorded so far, long format (quarter x zone)."""
+        n, Z = self.steps, self.zone_pop.n
+        time = self.time_columns(n)
+        df = time.loc[time.index.repeat(Z)].reset_index(drop=True)
+        df["zone"] = np.tile(self.zone_pop.names, n)
+        df["region"] = np.tile(self._region_names, n)
+        data = self.zones[:n].reshape(n * Z, -1)
+        for j, name in enumerate(ZONE_OUTCOMES):
+            df[name] = data[:, j]
+        df.attrs["units"] = {k: o.unit for k, o in ZONE_OUTCOMES.items()}
+        return df
+
+    def annual_frame(self, zones: bool = False) -> pd.DataFrame:
+        """Annual aggregates: flows summed over quarters, stocks at the year's last quarter."""
+        if zones:
+            return annual(self.zone_frame(), ZONE_OUTCOMES)
+        return annual(self.national_frame(), NATIONAL_OUTCOMES)
+
+
+class ArrayCollector(mesa.DataCollector):
+    """Mesa's ``DataCollector`` interface over the recorder's arrays.
+
+    ``get_model_vars_dataframe()`` gives the national quarterly series (with ``period`` and
+    ``year``) and ``get_agent_vars_dataframe()`` the zone agents' series (index ``Step``,
+    ``AgentID`` as Mesa builds it), both built from the arrays when asked: ``collect()``
+    costs nothing per value. Reporters a user adds (``model_reporters`` / ``agent_reporters``
+    passed to the constructor) are collected the usual Mesa way on top.
+    """
+
+    def __init__(self, recorder: Recorder, zone_ids: list[int], model_reporters=None, agent_reporters=None):
+        self._recorder = recorder
+        self._zone_ids = zone_ids
+        super().__init__(model_reporters=model_reporters, agent_reporters=agent_reporters)
+
+    @property
+    def model_vars(self) -> dict[str, list]:
+        """Mesa's ``{reporter: [value per collection]}``, read from the recorder's arrays
+        (``mesa.batch_run`` reads this)."""
+        rec = self._recorder
+        n = rec.steps
+        periods = [rec.zone_pop.period_of(s) for s in range(1, n + 1)]
+        out: dict[str, list] = {"period": [f"{y}Q{q}" for y, q in periods], "year": [y for y, _ in periods]}
+        for j, name in enumerate(NATIONAL_OUTCOMES):
+            out[name] = rec.national[:n, j].tolist()
+        return {**out, **self._user_vars}
+
+    @model_vars.setter
+    def model_vars(self, value: dict) -> None:  # Mesa's constructor and user reporters
+        self._user_vars = value
+
+    def collect(self, model) -> None:
+        """Note the collection time; the values are already in the recorder's arrays.
+        User reporters, if any, are collected by Mesa's own ``collect``."""
+        if self.model_reporters or self.agent_reporters:
+            super().collect(model)  # appends the time itself
+        else:
+            self._collection_steps.append(model.time)
+
+    def get_model_vars_dataframe(self) -> pd.DataFrame:
+        nat = self._recorder.national_frame()
+        df = nat[["period", "year", *NATIONAL_OUTCOMES]]
+        for name, values in self._user_vars.items():
+            df[name] = values
+        df.attrs = nat.attrs
+        return df
+
+    def get_agent_vars_dataframe(self) -> pd.DataFrame:
+        import pandas as pd
+
+        z = self._recorder.zone_frame()
+        z.insert(0, "AgentID", np.tile(self._zone_ids, self._recorder.steps))
+        df = z.rename(columns={"step": "Step"}).set_index(["Step", "AgentID"])
+        if self.agent_reporters:
+            extra = super().get_agent_vars_dataframe()
+            df = pd.concat([df, extra], axis=1)
+        return df
