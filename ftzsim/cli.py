@@ -203,6 +203,11 @@ def run_cmd(
         if replicates > 1:
             typer.echo(f"median of {replicates} replicates")
         _echo_table(rows, ["year", *report])
+        from ftzsim.analysis.labels import annual_unit, label
+
+        # the columns in words, with their units, from the outcome list
+        for n in report:
+            typer.echo(f"  {n}: {label(n)} ({annual_unit(n)})")
         typer.echo(
             f"\n{cfg.name}: {model.quarters} quarters x {replicates} run(s), "
             f"{int(model.n_agents.sum()):,} firm agents, "
