@@ -3,6 +3,8 @@ against the run's (or sweep's) own files, so a figure that draws the wrong data 
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 import subprocess
@@ -21,7 +23,19 @@ FTZ = [sys.executable, "-m", "ftzsim"]
 
 
 def ftz(*args, check=True):
-    r = subprocess.run([*FTZ, *map(str, args)], capture_output=True, text=True, timeout=300)
+    """The CLI: `run` and `sweep` as real processes, `plot` in this process through the same
+    entry point (``ftzsim.cli.main``: parsing, exit codes, messages), which saves a Python
+    start-up per figure."""
+    argv = list(map(str, args))
+    if argv[0] == "plot":
+        from ftzsim.cli import main
+
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(argv)
+        r = subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
+    else:
+        r = subprocess.run([*FTZ, *argv], capture_output=True, text=True, timeout=300)
     if check:
         assert r.returncode == 0, r.stderr
     return r
