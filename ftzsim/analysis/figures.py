@@ -103,10 +103,13 @@ def band_caption(frame: pd.DataFrame, lang: str = "en") -> str | None:
     band = band or "seeds"
     n = frame["replicate"].nunique()
     if lang == "zh":
-        what = "仅随机种子不同（参数相同）" if band == "seeds" else f"{band} 均变化"
-        return f"线：{n} 次运行的中位数；阴影：5-95% 区间，{what}。"
-    what = "seeds only (same parameters: the model's own randomness)" if band == "seeds" else f"{band} vary"
-    return f"Line: median of {n} runs; band: 5-95% range over runs in which {what}."
+        what = "仅随机种子不同（参数相同：模型自身的随机性）" if band == "seeds" else f"{band}不同"
+        return f"线：{n} 次运行的中位数；阴影：各次运行的 5-95% 区间，运行之间{what}。"
+    if band == "seeds":
+        what = "only in their random seed (same parameters: the model's own randomness)"
+    else:
+        what = f"in {band} (uncertain inputs as well as randomness)"
+    return f"Line: median of {n} runs; band: 5-95% range of runs that differ {what}."
 
 
 def caption(fig, text: str | None) -> None:
@@ -371,7 +374,7 @@ def run_figures(model, out_dir: str | Path, national: pd.DataFrame | None = None
         for ax, name in zip(axes.flat, names, strict=True):
             national_series(nat, name, ax=ax, lang=lang)
         n_rep = nat["replicate"].nunique() if "replicate" in nat.columns else 1
-        fig.suptitle(model.config.name)
+        fig.suptitle(f"{model.config.name}: " + ("全国结果" if lang == "zh" else "national outcomes"))
         caption(fig, band_caption(nat, lang))
         data = pd.concat([national_table(nat, n).assign(outcome=n) for n in names], ignore_index=True)
         written += save_figure(fig, out_dir / "national", data, {**base, "kind": "national", "runs": int(n_rep)})

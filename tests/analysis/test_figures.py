@@ -155,8 +155,8 @@ def test_national_labels_come_from_the_registry_and_caption_says_what_the_band_i
     F.national_series(nat, "ds_exports", ax=ax)
     assert ax.get_title().lower() == label("ds_exports").lower() and ax.get_title() != "ds_exports"
     text = F.band_caption(nat)
-    assert "3 runs" in text and "seeds only" in text
-    assert "parameters and seeds vary" in F.band_caption(nat.assign(band="parameters and seeds"))
+    assert "3 runs" in text and "only in their random seed" in text
+    assert "differ in parameters and seeds" in F.band_caption(nat.assign(band="parameters and seeds"))
     assert F.band_caption(nat[nat["replicate"] == 0]) is None  # one run: no band, no caption
     t = F.national_table(nat, "ds_exports")
     by_hand = nat.groupby(["replicate", "year"])["ds_exports"].sum().groupby("year").median()  # a flow: annual sum

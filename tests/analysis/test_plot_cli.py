@@ -197,6 +197,9 @@ def test_lang_zh_draws_chinese_zone_names(runs, tmp_path):
     ftz("plot", "map", runs / "open", "--vs", runs / "base", "--lang", "zh", "--out", out)
     svg = out.read_text()
     assert "上海" in svg and "云南" in svg  # zone names from the zone data's province_zh
+    from ftzsim.analysis.labels import label
+
+    assert label("ds_exports", "zh") in svg  # the outcome's Chinese label from the outcome list
     assert re.search(r"font-family[:=]\s*[^;]*WenQuanYi|Noto Sans CJK", svg)
 
 
