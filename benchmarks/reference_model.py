@@ -89,9 +89,11 @@ class RefFirm(Agent):
                 self.approval = PENDING
         data_exporter = serving and self.data_risk > 0 and ((not is_ds) or self.approval == APPROVED)
         inc = False
+        prob = 0.0
         if data_exporter:
             insp = min(0.95, inp.inspection[z] * ((1 - inp.risk_based) + inp.risk_based * self.risk))
-            inc = u[2, k] < inp.incident[z] * self.data_risk * self.risk * self.volume * (1 - insp)
+            prob = inp.incident[z] * self.data_risk * self.risk * self.volume * (1 - insp)
+            inc = u[2, k] < prob
         self.incident = inc
         w = self.w
         acc[z, 2 - self.sector] += w * flow
@@ -101,7 +103,11 @@ class RefFirm(Agent):
         acc[z, 6] += w * serving
         acc[z, 7] += w * inc
         acc[z, 8] += w * data_exporter
+        acc[z, 14] += w * prob
         if is_ds:
+            acc[z, 12] += w * inc
+            acc[z, 13] += w * data_exporter
+            acc[z, 15] += w * prob
             acc[z, 9] += w * (self.approval == PENDING)
             acc[z, 10] += w * self.size * math.exp(inp.boost * d)
 
@@ -121,14 +127,14 @@ class _PerAgentPopulation:
         m.ref_agents.do("step")
         return m.ref_acc
 
-    def process_queues(self, capacity, t):
+    def process_queues(self, capacity, t, min_wait=0):
         # the queue reads approval states: sync the agents' states into the arrays and back
         a = self.arrays
         agents = self.model.ref_agents
         for f in agents:
             a.approval[f.i] = f.approval
             a.applied_step[f.i] = f.applied
-        out = a.process_queues(capacity, t)
+        out = a.process_queues(capacity, t, min_wait)
         for f in agents:
             f.approval = int(a.approval[f.i])
         return out
@@ -180,7 +186,8 @@ def numpy_quarter(f, inp, u, t) -> np.ndarray:
     exporting = serve.any(axis=1)
     data_exporter = exporting & (f.data_risk > 0) & (~f.is_ds | (approval == APPROVED))
     insp = np.minimum(0.95, inp.inspection[z] * ((1 - inp.risk_based) + inp.risk_based * f.risk))
-    incident = data_exporter & (u[2] < inp.incident[z] * f.data_risk * f.risk * f.volume * (1 - insp))
+    prob = np.where(data_exporter, inp.incident[z] * f.data_risk * f.risk * f.volume * (1 - insp), 0.0)
+    incident = data_exporter & (u[2] < prob)
     w = f.weight
     flow = exports.sum(axis=1)
     nz = f.n_zones
@@ -188,7 +195,8 @@ def numpy_quarter(f, inp, u, t) -> np.ndarray:
     for col, vals in ((0, w * flow * f.is_ds), (1, w * flow * (f.sector == 1)), (2, w * flow * (f.sector == 0)),
                       (3, w), (4, w * adopted), (5, w * d), (6, w * exporting), (7, w * incident),
                       (8, w * data_exporter), (9, w * (f.is_ds & (approval == PENDING))),
-                      (10, w * f.size * np.exp(inp.boost * d) * f.is_ds)):  # fmt: skip
+                      (10, w * f.size * np.exp(inp.boost * d) * f.is_ds), (12, w * incident * f.is_ds),
+                      (13, w * data_exporter * f.is_ds), (14, w * prob), (15, w * prob * f.is_ds)):  # fmt: skip
         acc[:, col] = np.bincount(z, weights=vals, minlength=nz)
     acc[:, 11] = np.bincount(z[green], minlength=nz)
     return acc

@@ -15,16 +15,18 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from ftzsim.levers import BLOCS
+from ftzsim.levers import AGREEMENTS
 from ftzsim.outcomes import REGIONS
 
 __all__ = [
+    "BLOCS",
     "CNY_PER_USD_2021",
     "GOODS_EXPORTS_2021",
     "REGIONS",
     "SECTORS",
     "ZoneInfo",
-    "bloc_market_size",
+    "agreement_coverage",
+    "bloc_shares",
     "bloc_sites",
     "national",
     "read_csv",
@@ -41,16 +43,20 @@ CNY_PER_USD_2021 = 6.45
 #: USD). Used only to give the goods sector a plausible scale.
 GOODS_EXPORTS_2021 = 33_640.0
 
+#: Destination blocs of China's exports (``partner_blocs_2022.csv``): disjoint, and together
+#: every economy but China. The model's revenue arrays have one column per bloc, in this order.
+BLOCS: tuple[str, ...] = ("rcep", "us", "eu", "rest_of_world")
+
 #: Representative location of each partner bloc for great-circle distances (lat, lon):
-#: rcep — Tokyo (Japan is the largest RCEP market in partner_markets_2022.csv); depa —
-#: Singapore; eu — Frankfurt; us — New York; other — Dubai (between the UK and India, the
-#: "other" economies of the table).
+#: rcep — Manila, between north-east Asia (Japan, Korea) and ASEAN; us — New York; eu — Frankfurt;
+#: rest_of_world — Dubai, between Europe outside the EU, India, the Middle East and Africa (Hong
+#: Kong SAR is folded into this bloc, see the data file; distances only shift access across zones,
+#: the bloc's level is set by its share of China's exports).
 _BLOC_SITES = {
-    "rcep": (35.68, 139.69),
-    "depa": (1.35, 103.82),
-    "eu": (50.11, 8.68),
+    "rcep": (14.60, 120.98),
     "us": (40.71, -74.01),
-    "other": (25.20, 55.27),
+    "eu": (50.11, 8.68),
+    "rest_of_world": (25.20, 55.27),
 }
 
 
@@ -98,20 +104,30 @@ def bloc_sites() -> dict[str, tuple[float, float]]:
 
 
 @functools.cache
-def bloc_market_size() -> dict[str, float]:
-    """Digitally deliverable services *imports* of each bloc's members in the top ten, 2022.
+def bloc_shares() -> dict[str, float]:
+    """Share of each destination bloc in China's digitally deliverable services exports, 2022.
 
-    Imports of the partner are China's potential export market. Singapore (in both RCEP
-    and DEPA in the table) is counted once, under DEPA; Japan stands for RCEP. The UK and
-    India form "other". Unit: 100 million USD (partner_markets_2022.csv, Table 1 of 002).
+    From ``partner_blocs_2022.csv`` (002: offshore service outsourcing by client economy, the
+    closest published proxy for the destination mix): RCEP 23.3%, US 20.9%, EU 13.7%, rest of
+    the world 42.0%. Normalised to sum to 1 (the printed shares are rounded). These are the
+    gravity model's importer weights: the model's 2021 export mix by bloc reproduces them.
     """
-    df = read_csv("partner_markets_2022.csv")
-    size = dict.fromkeys(BLOCS, 0.0)
+    df = read_csv("partner_blocs_2022.csv").set_index("bloc")
+    values = {b: float(df.loc[b, "china_value_100m_cny"]) for b in BLOCS}
+    total = sum(values.values())
+    return {b: v / total for b, v in values.items()}
+
+
+@functools.cache
+def agreement_coverage() -> np.ndarray:
+    """Coverage matrix (agreements x blocs): the share of China's exports to each bloc that goes
+    to members of each agreement (``trade_agreements.csv``; 1 where the bloc is the agreement's
+    membership, assumptions with stated bounds where it is part of a bloc)."""
+    df = read_csv("trade_agreements.csv")
+    cov = np.zeros((len(AGREEMENTS), len(BLOCS)))
     for r in df.itertuples(index=False):
-        bloc = str(r.bloc).split("|")[-1]
-        if bloc in size:
-            size[bloc] += float(r.imports)
-    return size
+        cov[AGREEMENTS.index(r.agreement), BLOCS.index(r.bloc)] = float(r.coverage)
+    return cov
 
 
 @functools.cache
@@ -129,14 +145,15 @@ def zone_start_values() -> pd.DataFrame:
     without province data share their region's residual (regional_digital_trade_2022.csv
     minus the provinces with data) in equal parts, and go back to 2021 at the national
     growth rates. The residual includes provinces without a pilot zone, so zone values add
-    up to the national totals. E-commerce and goods exports are split in proportion to a
+    up to the national totals. E-commerce exports and imports (total less exports) and goods
+    exports are split in proportion to a
     zone's services exports (no provincial figures are published in the seeds).
 
     Returns
     -------
     pandas.DataFrame
         Indexed by zone, columns ``ds_exports_2021``, ``ds_imports_2021``,
-        ``ds_exports_2022``, ``ds_imports_2022``, ``ecommerce_exports_2021``,
+        ``ds_exports_2022``, ``ds_imports_2022``, ``ecommerce_exports_2021``, ``ecommerce_imports_2021``,
         ``goods_exports_2021``, ``has_province_data``. Unit: 100 million USD per year.
     """
     zs = zones()
@@ -176,6 +193,8 @@ def zone_start_values() -> pd.DataFrame:
     share = df["ds_exports_2021"] / df["ds_exports_2021"].sum()
     ecom_2021 = nat.loc[2021, "ecommerce_exports"] * 1e4 / CNY_PER_USD_2021  # trn CNY -> 1e8 USD
     df["ecommerce_exports_2021"] = share * ecom_2021
+    ecom_imports_2021 = (nat.loc[2021, "ecommerce_total"] - nat.loc[2021, "ecommerce_exports"]) * 1e4 / CNY_PER_USD_2021
+    df["ecommerce_imports_2021"] = share * ecom_imports_2021
     df["goods_exports_2021"] = share * GOODS_EXPORTS_2021
     return df
 

@@ -92,7 +92,7 @@ def _num_field(p: L.Parameter, default: Any = None):
 _RuleAlignment = create_model(
     "RuleAlignment",
     __config__=_STRICT,
-    **{b: _num_field(L.get(f"rule_alignment.{b}")) for b in L.BLOCS},
+    **{b: _num_field(L.get(f"rule_alignment.{b}")) for b in L.AGREEMENTS},
 )
 
 _LeverTable = create_model(
@@ -136,9 +136,6 @@ class _Constants(BaseModel):
     initial_logistics_coastal: float = Field(0.4, ge=0, le=1)
     initial_logistics_inland: float = Field(0.15, ge=0, le=1)
     initial_adoption: float = Field(0.15, ge=0, le=1)
-    pending_penalty: float = Field(0.5, ge=0, le=1)
-    green_channel_share: float = Field(0.6, ge=0, le=1)
-    infrastructure_rate: float = Field(0.8, ge=0, le=3, description="logistic growth rate of 5G per year")
 
 
 class _Network(BaseModel):

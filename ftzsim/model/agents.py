@@ -10,6 +10,7 @@ into the model's own attributes (DESIGN §8).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,8 +18,8 @@ from mesa import Agent
 from mesa.discrete_space import FixedAgent
 
 from ftzsim import reference
-from ftzsim.levers import BLOCS, ZONE_LEVERS
-from ftzsim.reference import SECTORS
+from ftzsim.levers import ZONE_LEVERS
+from ftzsim.reference import BLOCS, SECTORS
 
 if TYPE_CHECKING:  # pragma: no cover
     from ftzsim.model.model import FTZModel
@@ -61,14 +62,18 @@ class ZoneAgent(FixedAgent):
         return bool(self._pop.active[self.index])
 
     @property
-    def levers(self) -> dict[str, float]:
-        """Implemented level of each zone lever (0 = no reform)."""
-        return dict(zip(ZONE_LEVERS, self._pop.policy[self.index].tolist(), strict=True))
+    def levers(self) -> _ZoneLevels:
+        """Implemented level of each zone lever (0 = no reform), read-only: implemented levels
+        move by piloting toward the targets, imitation and replication. To change policy
+        during a run, set ``zone.targets[name]`` or schedule a change in the scenario."""
+        return _ZoneLevels(self)
 
     @property
-    def targets(self) -> dict[str, float]:
-        """The zone's policy targets for each lever (scenario and schedule)."""
-        return dict(zip(ZONE_LEVERS, self._pop.target[self.index].tolist(), strict=True))
+    def targets(self) -> _ZoneTargets:
+        """The zone's policy targets (scenario and schedule). Setting one during a run works
+        like a schedule entry at the current quarter: the zone pilots toward it from the next
+        quarter, and a target below the implemented level rolls the zone back at once."""
+        return _ZoneTargets(self)
 
     @property
     def firms(self) -> list:
@@ -91,6 +96,55 @@ class ZoneAgent(FixedAgent):
         m, pop = self.model, self._pop
         u = pop.uniforms(m.steps, m.rng_zones)
         pop.quarter(np.array([self.index]), u[[self.index]], m.steps)
+
+
+class _ZoneLevels(Mapping):
+    """Read-only view of a zone's implemented lever levels."""
+
+    _array = "policy"
+
+    def __init__(self, zone: ZoneAgent):
+        self._zone = zone
+
+    def __getitem__(self, name: str) -> float:
+        if name not in ZONE_LEVERS:
+            raise KeyError(f"{name!r} is not a zone lever; allowed: {', '.join(ZONE_LEVERS)}")
+        return float(getattr(self._zone.model.zones, self._array)[self._zone.index, ZONE_LEVERS.index(name)])
+
+    def __iter__(self):
+        return iter(ZONE_LEVERS)
+
+    def __len__(self) -> int:
+        return len(ZONE_LEVERS)
+
+    def __repr__(self) -> str:
+        return repr(dict(self))
+
+    def __setitem__(self, name: str, value: float) -> None:
+        raise TypeError(
+            f"zone.levers[{name!r}] is the implemented level: it moves by piloting toward the zone's target, "
+            f"imitation and nationwide replication. Set zone.targets[{name!r}] = value (the zone pilots toward it "
+            "from the next quarter) or schedule the change in the scenario ([[schedule]])"
+        )
+
+
+class _ZoneTargets(_ZoneLevels):
+    """A zone's policy targets; setting one applies it like a schedule entry now."""
+
+    _array = "target"
+
+    def __setitem__(self, name: str, value: float) -> None:
+        from ftzsim.levers import get
+
+        p = get(name) if name in ZONE_LEVERS else None
+        if p is None:
+            raise KeyError(f"{name!r} is not a zone lever; allowed: {', '.join(ZONE_LEVERS)}")
+        if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+            raise TypeError(f"zone.targets[{name!r}]: {value!r} is not a number; allowed: {p.range_text()}")
+        if not p.lower <= float(value) <= p.upper:
+            raise ValueError(f"zone.targets[{name!r}]: {value!r} is out of range; allowed: {p.range_text()}")
+        m = self._zone.model
+        m.zones.set_target(self._zone.index, name, float(value), m.steps)
 
 
 class RegulatorAgent(Agent):

@@ -145,11 +145,11 @@ class FirmPopulation:
         )  # fmt: skip
         return acc
 
-    def process_queues(self, capacity: np.ndarray, t: int) -> tuple[np.ndarray, np.ndarray]:
-        """Each zone regulator approves up to ``capacity[z]`` pending applications, first come
-        first served (ties broken by a fixed random key). Returns approvals and summed waits
-        per zone."""
-        pend = np.flatnonzero(self.approval == PENDING)
+    def process_queues(self, capacity: np.ndarray, t: int, min_wait: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Each zone regulator approves up to ``capacity[z]`` pending applications that have
+        waited at least ``min_wait`` quarters (the assessment takes that long), first come first
+        served (ties broken by a fixed random key). Returns approvals and summed waits per zone."""
+        pend = np.flatnonzero((self.approval == PENDING) & (t - self.applied_step >= min_wait))
         nz = self.n_zones
         if len(pend) == 0 or not capacity.any():
             return np.zeros(nz), np.zeros(nz)

@@ -34,6 +34,10 @@ ACC = (
     "pending",  # weighted pending applications
     "ds_activity",  # weighted services activity (imports driver)
     "green",  # applications approved through the green channel (agents)
+    "ds_incidents",  # weighted incidents of services firms (what data-export regulators watch)
+    "ds_data_exporters",  # weighted services firms exporting data with approval
+    "incident_mean",  # expected incidents among the real firms the agents stand for (sum of w x probability)
+    "ds_incident_mean",  # the same for services firms
 )
 _A = {n: i for i, n in enumerate(ACC)}
 NONE, PENDING, APPROVED = 0, 1, 2
@@ -121,9 +125,11 @@ def firm_quarter(
         # 4. incidents among data exporters
         data_exporter = serving and data_risk[i] > 0.0 and ((not is_ds) or approval[i] == APPROVED)
         inc = False
+        prob = 0.0
         if data_exporter:
             insp = min(0.95, inspection[z] * ((1.0 - risk_based) + risk_based * risk[i]))
-            inc = u[2, k] < incident_p[z] * data_risk[i] * risk[i] * volume[i] * (1.0 - insp)
+            prob = incident_p[z] * data_risk[i] * risk[i] * volume[i] * (1.0 - insp)
+            inc = u[2, k] < prob
         incident[i] = inc
         # zone totals
         w = weight[i]
@@ -134,6 +140,10 @@ def firm_quarter(
         acc[z, 6] += w * serving
         acc[z, 7] += w * inc
         acc[z, 8] += w * data_exporter
+        acc[z, 14] += w * prob
         if is_ds:
+            acc[z, 12] += w * inc
+            acc[z, 13] += w * data_exporter
+            acc[z, 15] += w * prob
             acc[z, 9] += w * (approval[i] == PENDING)
             acc[z, 10] += w * size[i] * math.exp(boost * d)

@@ -17,7 +17,7 @@ import numpy as np
 from mesa.discrete_space import Network
 
 from ftzsim import reference
-from ftzsim.levers import BLOCS, REGISTRY, ZONE_LEVERS
+from ftzsim.levers import REGISTRY, ZONE_LEVERS
 from ftzsim.model.agents import FirmAgent, RegulatorAgent, ZoneAgent
 from ftzsim.model.firms import DS, FirmPopulation, ZoneInputs
 from ftzsim.model.kernel import ACC
@@ -25,6 +25,7 @@ from ftzsim.model.network import build_zone_graph, tie_matrix
 from ftzsim.model.recorder import ArrayCollector, Recorder
 from ftzsim.model.zones import ZonePopulation, adoption_gain
 from ftzsim.outcomes import NATIONAL_OUTCOMES, REGIONS, ZONE_OUTCOMES, summarize
+from ftzsim.reference import BLOCS
 from ftzsim.scenario import Scenario, load_scenario
 
 __all__ = ["FTZModel", "InvariantError"]
@@ -43,8 +44,9 @@ class FTZModel(mesa.Model):
         Bundled scenario name, path to a scenario TOML file, or a loaded scenario.
     rng : int, numpy.random.Generator or None
         Seed of the model's generator (Mesa 3 convention). Every random draw in the model
-        comes from ``model.rng`` through three child streams (initialisation, zones,
-        firms), so changing a policy does not shift the firms' draws (common random numbers).
+        comes from ``model.rng`` through four child streams (initialisation, zones, firms,
+        incident counts), so changing a policy does not shift the firms' draws (common random
+        numbers).
     build_firm_agents : bool, default True
         Offer one Mesa ``FirmAgent`` per firm slot. The objects are created on first access
         (``model.firm_agents``, ``model.agents``, ``model.agents_by_type``), so a run that
@@ -98,7 +100,7 @@ class FTZModel(mesa.Model):
         self.debug = debug
         self.params: dict[str, float] = cfg.params()
         self.constants = cfg.constants
-        self.rng_init, self.rng_zones, self.rng_firms = self.rng.spawn(3)
+        self.rng_init, self.rng_zones, self.rng_firms, self.rng_risk = self.rng.spawn(4)
         self.quarters = cfg.quarters
         self._build_zones(cfg)
         self.zones.set_policy(status_quo.levers, self._targets(status_quo), neutral=False)
@@ -170,7 +172,8 @@ class FTZModel(mesa.Model):
         weight = (real / np.maximum(n_agents, 1))[zone_idx]
         compliance = rng.beta(4.0, 2.0, n)
         digital = rng.uniform(0.0, 0.2, n)
-        rel = np.sqrt(size / np.median(size)) * adoption_gain(self.zones.coverage)[zone_idx] if n else size
+        gain = adoption_gain(self.zones.coverage, self.params["fiveg_adoption_gain"])
+        rel = np.sqrt(size / np.median(size)) * gain[zone_idx] if n else size
         p_adopt = np.clip(cfg.constants["initial_adoption"] * rel / (rel.mean() if n else 1.0), 0, 1)
         adopted = rng.random(n) < p_adopt
         digital = np.where(adopted, rng.uniform(0.3, 0.8, n), digital)
@@ -178,6 +181,10 @@ class FTZModel(mesa.Model):
         self.firms = FirmPopulation(
             zone_idx, sector, size, weight, compliance, digital, adopted, tiebreak, Z, len(BLOCS)
         )
+        # an e-commerce exporter moves customer and payment data: a lighter incident risk
+        self.firms.data_risk = np.array([0.0, self.params["ecommerce_data_risk"], 1.0])[self.firms.sector]
+        # goods firms gain less from being digital than online sellers and services firms (a4)
+        self.firms.boost_coef = np.array([self.params["goods_digital_boost_share"], 1.0, 1.0])[self.firms.sector]
         self.n_agents = n_agents
         self.real_firms = real
         self.zones.n_ds_agents = np.bincount(zone_idx[sector == DS], minlength=Z)
@@ -260,8 +267,8 @@ class FTZModel(mesa.Model):
         acc = self.firms.step(inp, self.rng_firms, t)
         zp.approved_now += acc[:, ACC.index("green")]
         zp.grow_productivity()
-        # 5. collect
-        self.recorder.record(t, acc)
+        # 5. collect (real-firm incident counts use their own stream: two uniforms per zone)
+        self.recorder.record(t, acc, self.rng_risk.random((self.zones.n, 2)))
         self.datacollector.collect(self)
         if self.debug:
             self.check_invariants()
@@ -324,7 +331,14 @@ class FTZModel(mesa.Model):
         problems = []
         if not np.all(np.isfinite(rec.national[t - 1])) or not np.all(np.isfinite(rec.zones[t - 1])):
             problems.append("non-finite outcome")
-        for name in ("ds_exports", "ds_imports", "ecommerce_exports", "goods_exports", "incidents"):
+        for name in (
+            "ds_exports",
+            "ds_imports",
+            "ecommerce_exports",
+            "ecommerce_imports",
+            "goods_exports",
+            "incidents",
+        ):
             if not np.isclose(nat[name], zd[name].sum(), rtol=1e-9, atol=1e-9):
                 problems.append(f"national {name} != sum of zones")
         firm_ds = float(np.dot(f.weight * f.is_ds, f.exports.sum(axis=1)))

@@ -17,6 +17,7 @@ import numpy as np
 
 from ftzsim.levers import ZONE_LEVERS
 from ftzsim.model.kernel import ACC
+from ftzsim.model.zones import poisson_quantile
 from ftzsim.outcomes import NATIONAL_OUTCOMES, REGIONS, ZONE_OUTCOMES, annual
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -58,16 +59,30 @@ class Recorder:
         self.real_firms = np.ones(Z)
         self._region_names = [zones.info[i].region for i in range(Z)]
 
-    def record(self, t: int, acc: np.ndarray) -> None:
+    def record(self, t: int, acc: np.ndarray, u_risk: np.ndarray) -> None:
         """Turn the firm kernel's zone totals (``acc``, zones x :data:`ACC`) and the zones'
         state into quarter ``t``'s outcomes; also update the zone state that next quarter's
-        rules read (incident rates, performance, adopted shares)."""
+        rules read (incident rates, performance, adopted shares).
+
+        Incidents are counted among the real firms the agents stand for: given the agents'
+        incident probabilities, a zone's real incidents are Poisson with mean ``Σ weight x
+        probability`` (drawn with ``u_risk``, two uniforms per zone). Counting an agent's own
+        draw ``weight`` times would give the rate a variance that grows as agents get fewer
+        and heavier, so the regulators' ratchet — a threshold on that rate — would tighten
+        more often with fewer agents (issue 17)."""
         zp = self.zone_pop
         p = zp.params
         Z = zp.n
         a = {name: acc[:, j] for j, name in enumerate(ACC)}
         ds_x, ec_x, gd_x = a["ds_exports"], a["ecommerce_exports"], a["goods_exports"]
-        w_all, incidents, data_exp = a["weight"], a["incidents"], a["data_exporters"]
+        w_all = a["weight"]
+        # regulators watch the data exports they assess: services firms' (004); e-commerce
+        # incidents count in ``incidents`` but do not move the ratchet, so a lever that changes
+        # the number of e-commerce exporters cannot loosen data regulation by diluting the rate
+        ds_mean = a["ds_incident_mean"]
+        ds_inc = poisson_quantile(u_risk[:, 0], ds_mean)
+        incidents = ds_inc + poisson_quantile(u_risk[:, 1], np.maximum(a["incident_mean"] - ds_mean, 0.0))
+        data_exp = a["ds_data_exporters"]
         openness = zp.openness_effective()
         r_imp = zp.import_restrictiveness(openness)
         activity = a["ds_activity"] * zp.prod_index
@@ -78,12 +93,13 @@ class Recorder:
             * np.exp(-p["dstri_semi_elasticity"] * (r_imp - zp.r_import0))
             * act_ratio
         )
+        ec_m = zp.ecommerce_imports(t)
         adopt = np.divide(a["adopted"], w_all, out=np.zeros(Z), where=w_all > 0)
         zp.adopted_share = adopt
         expo = np.divide(a["exporting"], w_all, out=np.zeros(Z), where=w_all > 0)
-        zp.incident_rate = np.divide(1000 * incidents, data_exp, out=np.zeros(Z), where=data_exp > 0)
+        zp.incident_rate = np.divide(1000 * ds_inc, data_exp, out=np.zeros(Z), where=data_exp > 0)
         tot_de = data_exp.sum()
-        zp.national_incident_rate = 1000 * incidents.sum() / tot_de if tot_de > 0 else 0.0
+        zp.national_incident_rate = 1000 * ds_inc.sum() / tot_de if tot_de > 0 else 0.0
         pending = a["pending"]
         digital = (ds_x + ec_x) / np.maximum(self.real_firms, 1e-9)
         zp.performance = np.log(digital + 1e-12)
@@ -92,6 +108,7 @@ class Recorder:
             "ds_exports": ds_x,
             "ds_imports": ds_m,
             "ecommerce_exports": ec_x,
+            "ecommerce_imports": ec_m,
             "goods_exports": gd_x,
             "adoption_rate": adopt,
             "exporter_share": expo,
@@ -118,6 +135,7 @@ class Recorder:
             "ds_imports": ds_m.sum(),
             "ds_total": total,
             "ecommerce_exports": ec_x.sum(),
+            "ecommerce_imports": ec_m.sum(),
             "goods_exports": gd_x.sum(),
             "adoption_rate": a["adopted"].sum() / w_sum if w_sum > 0 else 0.0,
             "digital_level": a["digital"].sum() / w_sum if w_sum > 0 else 0.0,

@@ -31,18 +31,19 @@ from typing import Any
 import numpy as np
 
 from ftzsim import reference
-from ftzsim.levers import BLOCS, ZONE_LEVERS, neutral_values
+from ftzsim.levers import AGREEMENTS, ZONE_LEVERS, neutral_values
 from ftzsim.model.firms import APPROVED, DS, ECOM, GOODS, FirmPopulation, ZoneInputs
 from ftzsim.outcomes import REGIONS
+from ftzsim.reference import BLOCS
 
 __all__ = [
     "DSTRI_CLOSED",
     "DSTRI_OPEN",
     "LEVELS",
-    "NEGATIVE_LIST_CUT",
     "STEP_SIZE",
     "ZonePopulation",
     "adoption_gain",
+    "poisson_quantile",
 ]
 
 #: A pilot task moves one lever by this much (levers are 0-1; ten steps to full reform).
@@ -52,17 +53,46 @@ LEVELS = np.round(np.arange(1, 11) * STEP_SIZE, 10)
 #: DSTRI range observed across 44 countries in 2018 (elasticities.csv g3): openness 0 is
 #: China's status quo at the restrictive end, openness 1 the most open observed.
 DSTRI_CLOSED, DSTRI_OPEN = 0.48, 0.04
-#: fixed-cost cut of a fully open services negative list (assumption; 000 §3 regulation)
-NEGATIVE_LIST_CUT = 0.3
+#: Talent index by the tier the seeds give a zone (000 §2): leading 1, lagging ``talent_gap``,
+#: middle and unclassified zones halfway between (the share of the gap they close).
+_TIER_TALENT = {"leading": 0.0, "middle": 0.5, "": 0.5, "lagging": 1.0}
 NEVER = np.iinfo(np.int32).max
 _L = {n: i for i, n in enumerate(ZONE_LEVERS)}
 
 
-def adoption_gain(coverage: np.ndarray) -> np.ndarray:
+def adoption_gain(coverage: np.ndarray, slope: float) -> np.ndarray:
     """Zone part of a firm's gain from going digital: 5G is the enabling infrastructure
-    (000 §3 infrastructure layer), so the gain rises steeply with coverage; a median firm
-    in a zone at 50% coverage gains as much as adoption costs it (``adoption_cost`` = 1)."""
-    return 0.25 + 1.5 * coverage
+    (000 §3 infrastructure layer), so the gain rises with coverage (``fiveg_adoption_gain``);
+    at the default a median firm in a zone at 50% coverage gains as much as adoption costs it
+    (``adoption_cost`` = 1)."""
+    return 0.25 + slope * coverage
+
+
+def poisson_quantile(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """Inverse CDF of the Poisson distribution: the smallest k with P(K <= k) >= u.
+
+    One uniform per value, so a draw consumes the same random numbers whatever the mean
+    (common random numbers), and a higher mean never gives a lower count for the same ``u``.
+    Means above 500 use the normal approximation (continuity-corrected)."""
+    u = np.asarray(u, dtype=float)
+    lam = np.maximum(np.asarray(lam, dtype=float), 0.0)
+    big = lam > 500.0
+    small = np.where(big, 0.0, lam)
+    k = np.zeros_like(small)
+    pmf = np.exp(-small)
+    cdf = pmf.copy()
+    todo = (cdf < u) & ~big
+    while todo.any():
+        k = np.where(todo, k + 1, k)
+        pmf = np.where(todo, pmf * small / np.maximum(k, 1.0), pmf)
+        cdf = np.where(todo, cdf + pmf, cdf)
+        todo = todo & (cdf < u) & (pmf > 1e-300)
+    if big.any():
+        from statistics import NormalDist
+
+        z = np.array([NormalDist().inv_cdf(min(max(x, 1e-12), 1 - 1e-12)) for x in u[big]])
+        k[big] = np.maximum(0.0, np.floor(lam[big] + np.sqrt(lam[big]) * z + 0.5))
+    return k
 
 
 def _ratchet(allowed, request, rate, tolerance, params):
@@ -142,11 +172,15 @@ class ZonePopulation:
         self.prod_index = np.ones(Z)
         years = np.maximum(self.start_year - self.batch_year, 0)
         self.experience = np.minimum(1.0, years / params["ramp_years"])
-        self.reform_capacity = 0.5 + 0.5 * coastal + 0.5 * self.experience
+        adv = params["capacity_advantage"]
+        self.reform_capacity = 0.5 + adv * coastal + adv * self.experience
         self.incident_rate = np.zeros(Z)
         self.national_incident_rate = 0.0
         self.performance = np.zeros(Z)
         self.adopted_share = np.zeros(Z)
+        # digital talent limits adoption (000 §3.2): the seeds' tiers are the input
+        gap = np.array([_TIER_TALENT[z.tier] for z in info])
+        self.talent = 1.0 - gap * (1.0 - params["talent_gap"])
         # geography of trade: distance from each zone to each bloc's representative site
         sites = reference.bloc_sites()
         lat = np.array([z.lat for z in info])[:, None]
@@ -154,16 +188,21 @@ class ZonePopulation:
         blat = np.array([sites[b][0] for b in BLOCS])[None, :]
         blon = np.array([sites[b][1] for b in BLOCS])[None, :]
         self.distance_km = reference.great_circle_km(lat, lon, blat, blon)
-        size = reference.bloc_market_size()
-        self.market = np.array([size[b] for b in BLOCS]) / sum(size.values())
+        shares = reference.bloc_shares()
+        self.bloc_share = np.array([shares[b] for b in BLOCS])
+        # importer weights of the gravity model; :meth:`anchor` sets them so that the 2021 mix of
+        # services exports by bloc is China's observed destination mix
+        self.market = self.bloc_share.copy()
+        self.coverage_matrix = reference.agreement_coverage()
         # demand shifters, set by :meth:`anchor` (identity until then)
         self.scale = np.ones((Z, 3))
         self.f0 = np.ones(3)
         # this quarter's regulatory and reform activity (reset each quarter)
         self.approved_now = np.zeros(Z)
         self.wait_sum_now = np.zeros(Z)
+        self.capacity_credit = np.zeros(Z)
         self.pilots = self.imitations = self.replications = 0
-        self._uniforms: tuple[int, np.ndarray] | None = None
+        self._uniforms: tuple[int, np.ndarray, np.ndarray] | None = None
 
     # ------------------------------------------------------------------ time
     def period_of(self, step: int) -> tuple[int, int]:
@@ -183,7 +222,8 @@ class ZonePopulation:
         ``ZoneAgent.step()`` uses its own row of the same draw, so stepping zone agents one by
         one gives what the model's batch step gives."""
         if self._uniforms is None or self._uniforms[0] != step:
-            self._uniforms = (step, rng.random((self.n, 2, len(ZONE_LEVERS))))
+            # with the draw, the levels every zone compares with when imitating this quarter
+            self._uniforms = (step, rng.random((self.n, 2, len(ZONE_LEVERS))), self.policy.copy())
         return self._uniforms[1]
 
     # ------------------------------------------------------------------ policy
@@ -210,7 +250,8 @@ class ZonePopulation:
         self.replicate_nationwide(0, count=False)
         self.allowed = self.policy[:, _L["data_openness"]].copy()
         self.ceiling = 1.0
-        self.inspection = 0.2 * (1 + self.policy[:, _L["gov_data_sharing"]]) * self.active
+        gain = 1 + self.params["data_sharing_gain"] * self.province_levels()[:, _L["gov_data_sharing"]]
+        self.inspection = np.minimum(0.95, self.params["inspection_base"] * gain) * self.active
 
     def mark_reached(self, idx, before: np.ndarray, step: int) -> None:
         """Record the quarter each reform grid level was first reached in zones ``idx``
@@ -242,23 +283,26 @@ class ZonePopulation:
         if count:
             self.mark_reached(act, before, step)
 
+    def set_target(self, z: int, lever: str, value: float, step: int) -> None:
+        """Zone ``z``'s target for ``lever``: it pilots toward it from the next quarter; a
+        target below the implemented level rolls the zone back at once."""
+        l = _L[lever]
+        self.target[z, l] = value
+        if self.policy[z, l] > value:
+            before = self.policy[z].copy()
+            self.policy[z, l] = value
+            self.mark_reached(z, before, step)
+
     def apply_schedule(self, schedule, step: int) -> None:
         """Timed policy changes taking effect at the start of quarter ``step``: a zone lever's
-        target changes (a rollback below the current level takes effect at once); a national
-        lever's value changes."""
+        target changes (:meth:`set_target`); a national lever's value changes."""
         for change in schedule:
             if change.step != step:
                 continue
             for name, value in change.values.items():
                 if name in _L:
                     for zname in change.zones:
-                        z = self.names.index(zname)
-                        l = _L[name]
-                        self.target[z, l] = value
-                        if self.policy[z, l] > value:  # a rollback takes effect at once
-                            before = self.policy[z].copy()
-                            self.policy[z, l] = value
-                            self.mark_reached(z, before, step)
+                        self.set_target(self.names.index(zname), name, value, step)
                 else:
                     self.levers[name] = value
 
@@ -287,10 +331,12 @@ class ZonePopulation:
           rate exceeded ``risk_tolerance`` the regulator withdraws ``tighten_factor`` of the
           openness it allows, otherwise it moves ``openness_step`` of the way toward the
           zone's request;
-        * **inspection** reaches ``0.2 (1 + gov_data_sharing)`` of data exporters (capped at 0.95);
-        * **review** of data-export applications, first come first served, up to
-          ``review_capacity x services firm agents x (1 + gov_data_sharing)`` per quarter
-          (001: data sharing across departments raises capacity).
+        * **inspection** reaches ``inspection_base (1 + data_sharing_gain x gov_data_sharing)`` of
+          data exporters (capped at 0.95; 004 spot checks after export);
+        * **review** of data-export applications that have waited ``review_quarters`` (the
+          assessment's own duration), first come first served, up to
+          ``review_capacity x services firm agents x (1 + data_sharing_gain x gov_data_sharing)``
+          per quarter (001: data sharing across departments raises capacity).
         """
         act = self.active[idx]
         request = self.policy[idx, _L["data_openness"]]
@@ -298,11 +344,16 @@ class ZonePopulation:
                              self.params)  # fmt: skip
         self.allowed[idx] = np.where(act, np.minimum(request, new), 0.0)
         self.tightenings[idx] += over & act
-        gds = self.policy[idx, _L["gov_data_sharing"]]
-        self.inspection[idx] = np.where(act, np.minimum(0.95, 0.2 * (1 + gds)), 0.0)
+        gain = 1 + self.params["data_sharing_gain"] * self.province_levels()[idx, _L["gov_data_sharing"]]
+        base = self.params["inspection_base"]
+        self.inspection[idx] = np.where(act, np.minimum(0.95, base * gain), 0.0)
+        # capacity in applications (agents); the fraction a quarter cannot use carries over, so
+        # the capacity per quarter does not depend on rounding at the number of firm agents
+        exact = self.params["review_capacity"] * self.n_ds_agents[idx] * gain * act + self.capacity_credit[idx]
         capacity = np.zeros(self.n, dtype=np.int64)
-        capacity[idx] = np.floor(self.params["review_capacity"] * self.n_ds_agents[idx] * (1 + gds) + 0.5) * act
-        n, wait = firms.process_queues(capacity, step)
+        capacity[idx] = np.floor(exact + 1e-9)
+        self.capacity_credit[idx] = exact - capacity[idx]
+        n, wait = firms.process_queues(capacity, step, int(self.params["review_quarters"]))
         self.approved_now += n
         self.wait_sum_now += wait
 
@@ -325,8 +376,15 @@ class ZonePopulation:
         """
         p = self.params
         act = self.active[idx][:, None]
-        start = self.policy.copy()
-        pol = start[idx]
+        # the levels at the start of the quarter (taken with the quarter's draw), so zones
+        # stepped one by one compare with the same levels as the batch step
+        if self._uniforms is not None and self._uniforms[0] == step:
+            start = self._uniforms[2]
+            pol = self.policy[idx]
+        else:
+            start = self.policy.copy()
+            pol = start[idx]
+        own_start = pol.copy()
         # 1. piloting toward the zones' targets
         gap = self.target[idx] - pol
         pilot = act & (gap > 1e-12) & (u[:, 0] < p["pilot_rate"] * self.reform_capacity[idx][:, None])
@@ -343,9 +401,9 @@ class ZonePopulation:
         self.policy[idx] = pol
         self.pilots += int(pilot.sum())
         self.imitations += int(imitate.sum())
-        self.mark_reached(idx, start[idx], step)
+        self.mark_reached(idx, own_start, step)
         # 3. infrastructure toward plans: logistic 5G, linear logistics
-        rate = 0.25 * self.constants["infrastructure_rate"]
+        rate = 0.25 * self.params["infrastructure_rate"]
         plan5g, cov = pol[:, _L["fiveg_coverage"]], self.coverage[idx]
         c = np.maximum(cov, 0.01)
         grown = np.minimum(plan5g, c + rate * c * (1 - c / np.maximum(plan5g, 1e-12)))
@@ -358,79 +416,160 @@ class ZonePopulation:
         self.prod_index *= np.exp(0.25 * self.params["broadband_growth"] * (self.coverage - self.coverage0))
 
     # ------------------------------------------------------------------ trade access
+    def province_levels(self) -> np.ndarray:
+        """Zone-lever levels the province's firms face (Z x L): the pilot area (a share
+        ``pilot_area_share`` of the province's trade, g1) runs the zone's implemented levels;
+        the rest of the province runs the nationally replicated floor (可复制可推广). A zone's
+        levers therefore reach the rest of its province, and the country, only through
+        replication (DESIGN §7, scope)."""
+        s = self.params["pilot_area_share"]
+        return s * (self.policy * self.active[:, None]) + (1.0 - s) * self.floor[None, :]
+
     def openness_effective(self) -> np.ndarray:
-        """Openness in force: what the zone regulator allows, under the national ceiling."""
-        return np.minimum(self.allowed, self.ceiling) * self.active
+        """Data openness in force, province average: the pilot area has what its regulator
+        allows, the rest of the province the replicated floor, both under the national ceiling."""
+        s = self.params["pilot_area_share"]
+        zone = np.minimum(self.allowed, self.ceiling) * self.active
+        rest = min(self.floor[_L["data_openness"]], self.ceiling)
+        return s * zone + (1.0 - s) * rest
+
+    def aligned_share(self) -> np.ndarray:
+        """Share of China's exports to each bloc that faces aligned rules: an agreement covers
+        part of a bloc (``trade_agreements.csv``); with several agreements, the share covered by
+        at least one aligned agreement, ``1 - Π_a (1 - coverage_ab x alignment_a)``."""
+        align = np.array([self.levers[f"rule_alignment.{a}"] for a in AGREEMENTS])
+        return 1.0 - np.prod(1.0 - self.coverage_matrix * align[:, None], axis=0)
 
     def restrictiveness(self, openness: np.ndarray) -> np.ndarray:
-        """Bilateral digital-services restrictiveness by zone and bloc (DSTRI scale, g3)."""
-        align = np.array([self.levers[f"rule_alignment.{b}"] for b in BLOCS])
+        """Bilateral digital-services restrictiveness by zone and bloc (DSTRI scale, g3):
+        openness moves a zone from China's 0.48 toward the most open 0.04, and rule alignment
+        removes ``alignment_effect`` of what is left toward aligned partners."""
         base = DSTRI_CLOSED - (DSTRI_CLOSED - DSTRI_OPEN) * openness
-        return base[:, None] * (1.0 - self.params["alignment_effect"] * align[None, :])
+        return base[:, None] * (1.0 - self.params["alignment_effect"] * self.aligned_share()[None, :])
 
     def import_restrictiveness(self, openness: np.ndarray) -> np.ndarray:
         """Market-weighted restrictiveness a zone's services imports face."""
         return self.restrictiveness(openness) @ self.market
 
-    def inputs(self, step: int) -> ZoneInputs:
-        """Zone- and regulator-level quantities the firm rule reads in quarter ``step``.
+    def trade_costs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Iceberg trade costs ``τ = 1 + AVE x remaining share`` of goods and of cross-border
+        e-commerce, by zone. The facilitation levers remove their shares of the
+        ad-valorem-equivalent cost (c1, c2, c5); a cross-border e-commerce pilot zone removes a
+        further share for e-commerce parcels (bonded warehouses, simplified clearance; 001)."""
+        p = self.params
+        lv = self.province_levels()
+        remaining = (
+            (1 - p["single_window_cost_cut"] * lv[:, _L["single_window"]])
+            * (1 - p["smart_customs_cost_cut"] * lv[:, _L["smart_customs"]])
+            * (1 - p["logistics_cost_cut"] * self.logistics)
+            * (1 - p["finance_cost_cut"] * lv[:, _L["digital_finance"]])
+        )
+        tau = 1.0 + p["trade_cost_ave"] * remaining
+        tau_ec = 1.0 + p["trade_cost_ave"] * remaining * (1 - p["cbec_cost_cut"] * lv[:, _L["cbec_pilot"]])
+        return tau, tau_ec
 
-        Trade access follows gravity with iceberg costs ``τ`` (elasticity ``θ``): goods and
-        e-commerce ``τ^{-θ} = dist^{-δ} [(1 - c_sw sw)(1 - c_log log)(1 - c_fin df)]^{-θ}``
-        (c1/c2, c3, forex pilot); e-commerce distance elasticity is ``online_distance_factor
-        x δ`` (f3); digital services ``dist^{-δ_online} exp(-b r_zb) trust_z`` with ``r`` the
-        bilateral restrictiveness (a1, g3) and trust falling with openness unmatched by
-        classification (a2).
+    def ecommerce_imports(self, step: int) -> np.ndarray:
+        """Cross-border e-commerce imports by zone in quarter ``step`` (bonded warehouses and
+        bonded display, 001): the zone's 2021 level, grown as the e-commerce channel grows
+        (world demand and e-commerce growth, both ways), and moved by the change of its
+        e-commerce trade cost since the start with the trade elasticity."""
+        p = self.params
+        t_years = (step - 1) / 4.0
+        growth = ((1 + p["world_demand_growth"]) * (1 + p["ecommerce_extra_growth"])) ** t_years
+        _, tau_ec = self.trade_costs()
+        return self.ec_imports0 * growth * (tau_ec / self.tau_ec0) ** (-p["trade_elasticity"])
+
+    def access(self, openness: np.ndarray | None = None) -> np.ndarray:
+        """Aggregate market access by zone, sector and bloc (Z x 3 x B), before demand growth.
+
+        Gravity (Head & Mayer 2014) with importer weights ``M_b`` (China's destination mix):
+
+        * goods and e-commerce: ``M_b dist^(-δ_s) τ_z^(-θ)``, with the trade cost ``τ_z = 1 +
+          AVE x Π_k (1 - cut_k x level_k)``: the facilitation levers (single window, smart
+          customs, smart logistics, digital finance) remove their documented shares of the
+          ad-valorem-equivalent trade cost (c1, c2, c5), not of the whole cost factor;
+          e-commerce has the online distance elasticity ``online_distance_factor x δ`` (f3);
+        * digital services: ``M_b dist^(-δ_online) exp(-b r_zb) trust_z`` with ``r`` the
+          bilateral restrictiveness (a1, a3, g3) and trust falling with openness unmatched by
+          classification (a2).
+
+        These are aggregate responses, as the evidence measures them (gravity estimates are of
+        aggregate flows); :meth:`inputs` turns them into firm-level shifters.
         """
         p = self.params
-        pol = self.policy * self.active[:, None]
-        year, quarter = self.period_of(step)
-        t_years = (step - 1) / 4.0
+        lv = self.province_levels()
+        openness = self.openness_effective() if openness is None else openness
         theta = p["trade_elasticity"]
-        openness = self.openness_effective()
-        sw, df = pol[:, _L["single_window"]], pol[:, _L["digital_finance"]]
-        nl, cls = pol[:, _L["services_negative_list"]], pol[:, _L["data_classification"]]
-        fac = (1 - p["single_window_cost_cut"] * sw) * (1 - p["logistics_cost_cut"] * self.logistics)
-        fac = fac * (1 - p["finance_cost_cut"] * df)
+        tau, tau_ec = self.trade_costs()
         dist = self.distance_km / 1000.0
         d_goods = dist ** (-p["distance_elasticity"])
         d_online = dist ** (-p["distance_elasticity"] * p["online_distance_factor"])
+        cls = lv[:, _L["data_classification"]]
         trust = np.exp(-p["trust_penalty"] * openness * (1 - cls))
         access = np.empty((self.n, 3, len(BLOCS)))
-        access[:, GOODS] = d_goods * fac[:, None] ** (-theta)
-        access[:, ECOM] = d_online * fac[:, None] ** (-theta)
+        access[:, GOODS] = d_goods * tau[:, None] ** (-theta)
+        access[:, ECOM] = d_online * tau_ec[:, None] ** (-theta)
         access[:, DS] = d_online * np.exp(-p["dstri_semi_elasticity"] * self.restrictiveness(openness)) * trust[:, None]
+        return access * self.market[None, None, :]
+
+    def inputs(self, step: int) -> ZoneInputs:
+        """Zone- and regulator-level quantities the firm rule reads in quarter ``step``.
+
+        Aggregate shifters (market access, the founding effect, productivity from 5G) enter a
+        firm's revenue with the power ``1 / size_tail``: with Pareto firm sizes of tail index
+        ``k / (σ-1)`` the extensive margin multiplies a firm-level shifter by that index
+        (Chaney 2008), so the power makes the model's aggregate response equal the evidence's
+        (a gravity elasticity is one of aggregate flows), not the evidence times the tail index.
+        Demand growth moves revenue and fixed costs alike (fixed costs are paid in destination
+        prices), so it works on the intensive margin and needs no such correction.
+        """
+        p = self.params
+        lv = self.province_levels()
+        year, quarter = self.period_of(step)
+        t_years = (step - 1) / 4.0
+        openness = self.openness_effective()
+        nl, cls = lv[:, _L["services_negative_list"]], lv[:, _L["data_classification"]]
+        dlist, gds = lv[:, _L["data_export_negative_list"]], lv[:, _L["gov_data_sharing"]]
         age = year + (quarter - 1) / 4.0 - self.batch_year
-        founding = 1 + p["founding_effect"] * np.where(age > 0, (age / 3.0) * np.exp(1 - age / 3.0), 0.0)
-        # foreign demand grows at world_demand_growth; entry costs abroad are paid in the
-        # destination's prices and grow with it, so demand growth works on the intensive
-        # margin (Melitz-Chaney fixed costs in destination units)
+        peak = p["founding_peak_years"]
+        founding = 1 + p["founding_effect"] * np.where(age > 0, (age / peak) * np.exp(1 - age / peak), 0.0)
+        shifter = self.access(openness) * (self.prod_index * founding)[:, None, None]
         growth = (1 + p["world_demand_growth"]) ** t_years
-        zfac = growth * self.prod_index * founding
         sector_growth = np.array([1.0, (1 + p["ecommerce_extra_growth"]) ** t_years, 1.0])
-        revenue = self.scale[:, :, None] * self.market[None, None, :] * zfac[:, None, None] * access
+        revenue = self.scale[:, :, None] * shifter ** (1.0 / p["size_tail"]) * growth
         revenue *= sector_growth[None, :, None]
         fixed = self.scale * self.f0[None, :] * p["export_fixed_cost"] * growth * sector_growth[None, :]
-        fixed[:, DS] *= 1 - NEGATIVE_LIST_CUT * nl
+        fixed[:, DS] *= 1 - p["negative_list_cut"] * nl
         # Bass imitation: own zone's adopted share mixed with linked zones' shares
         share = self.adopted_share  # zones' weighted adopted share at the end of last quarter
         tie_sum = self.ties.sum(axis=1)
         peer = np.divide(self.ties @ share, tie_sum, out=share.copy(), where=tie_sum > 0)
         mix = (1 - p["peer_weight"]) * share + p["peer_weight"] * peer
+        # green channel: classification lets low-risk data skip review (004); a data-export
+        # negative list exempts unlisted data from assessment altogether (2024 FTZ lists)
+        green = cls * p["green_channel_share"]
+        green = green + (1 - green) * dlist * p["negative_list_exempt_share"]
         return ZoneInputs(
             revenue=revenue.reshape(-1, len(BLOCS)),
             fixed_cost=fixed.reshape(-1),
-            hazard=p["bass_p"] + p["bass_q"] * mix,
-            gain=adoption_gain(self.coverage),
-            subsidy=pol[:, _L["sme_subsidy"]],
-            maturity=0.1 * (0.5 + self.coverage),
-            green=cls * self.constants["green_channel_share"],
-            incident=p["incident_base_rate"] * (1 + 2 * openness) * (1 - 0.5 * cls),
+            hazard=(p["bass_p"] + p["bass_q"] * mix) * self.talent,
+            gain=adoption_gain(self.coverage, p["fiveg_adoption_gain"]),
+            subsidy=lv[:, _L["sme_subsidy"]] * p["subsidy_take_up"],
+            # 5G speeds digital maturity as it raises the gain from adoption (at the default slope
+            # 1.5 the speed is maturity_rate x (0.5 + coverage)); government cloud platforms
+            # against data islands speed up firms' use of data (001)
+            maturity=p["maturity_rate"]
+            * (0.5 + self.coverage * p["fiveg_adoption_gain"] / 1.5)
+            * (1 + p["cloud_data_use"] * gds),
+            green=green,
+            incident=p["incident_base_rate"]
+            * (1 + p["openness_incident_factor"] * openness)
+            * (1 - p["classification_incident_cut"] * cls),
             inspection=self.inspection.copy(),
-            sigma=theta + 1.0,
+            sigma=p["trade_elasticity"] / p["size_tail"] + 1.0,
             boost=p["digital_boost"],
             fixed_cost_digital_cut=p["fixed_cost_digital_cut"],
-            pending_penalty=self.constants["pending_penalty"],
+            pending_penalty=p["pending_penalty"],
             adoption_cost=p["adoption_cost"],
             risk_based=self.levers["risk_based_inspection"],
         )
@@ -448,6 +587,13 @@ class ZonePopulation:
         self.scale = np.ones((Z, 3))
         self.f0 = np.ones(3)
         f = firms
+        # importer weights: China's observed destination mix over the zones' average access
+        # (weighted by their 2021 services exports), so the model's 2021 mix reproduces it
+        self.market = np.ones(len(BLOCS))
+        w = start_values["ds_exports_2021"].to_numpy(dtype=float)
+        mean_access = (w[:, None] * self.access()[:, DS]).sum(axis=0) / w.sum()
+        self.market = self.bloc_share / mean_access
+        self.market /= self.market.sum()
         inp = self.inputs(1)
         rev, _ = f.potential(inp)
         best = rev.max(axis=1) / inp.sigma if f.n else np.zeros(0)
@@ -478,6 +624,9 @@ class ZonePopulation:
         self.scale[:, ECOM] *= self.params["level_ecommerce"]
         # services imports: base level and the reference state they move from
         self.imports0 = sv["ds_imports_2021"].to_numpy() / 4.0 * self.params["level_ds_imports"]
+        # cross-border e-commerce imports: 2021 level and the trade cost they move from
+        self.ec_imports0 = sv["ecommerce_imports_2021"].to_numpy(dtype=float) / 4.0
+        self.tau_ec0 = self.trade_costs()[1]
         self.r_import0 = self.import_restrictiveness(self.openness_effective())
         act = f.weight * f.size * np.exp(self.params["digital_boost"] * f.digital_level) * f.is_ds
         self.activity0 = f.zone_sum(act) * self.prod_index
