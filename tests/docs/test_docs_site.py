@@ -27,7 +27,9 @@ def nav_pages(nav) -> set[str]:
 def test_every_docs_page_is_in_the_navigation():
     config = yaml.safe_load((ROOT / "mkdocs.yml").read_text())
     pages = {str(p.relative_to(ROOT / "docs")) for p in (ROOT / "docs").rglob("*.md")}
-    assert pages == nav_pages(config["nav"])
+    missing, stale = pages - nav_pages(config["nav"]), nav_pages(config["nav"]) - pages
+    assert not missing, f"docs pages not in mkdocs.yml's nav (add them there): {sorted(missing)}"
+    assert not stale, f"mkdocs.yml's nav names pages that do not exist: {sorted(stale)}"
 
 
 def test_docs_build_strict_with_the_api_reference(tmp_path):
