@@ -234,3 +234,28 @@ def test_unknown_kind_and_bad_suffix(runs, tmp_path):
     assert r.returncode == 2 and "allowed" in r.stderr and not (tmp_path / "x.png").exists()
     r = ftz("plot", "national", runs / "base", "--row", 1, "--out", tmp_path / "x.png", check=False)
     assert r.returncode == 2 and "not a sweep" in r.stderr
+
+
+def test_regions_draws_the_runs_regional_shares(runs, tmp_path):
+    ftz("plot", "regions", runs / "base", "--out", tmp_path / "r.png")
+    data = pd.read_csv(tmp_path / "r.png.csv").set_index("year")
+    z = pd.read_parquet(runs / "base" / "zones.parquet")
+    trade = (z["ds_exports"] + z["ds_imports"]).groupby([z["replicate"], z["year"], z["region"]]).sum()
+    share = (trade / trade.groupby(level=[0, 1]).transform("sum")).groupby(level=[1, 2]).mean().unstack()
+    np.testing.assert_allclose(data[share.columns].to_numpy(), share.to_numpy())
+    np.testing.assert_allclose(data.sum(axis=1), 1.0)
+
+
+def test_table_kinds_draw_their_input_unchanged(tmp_path):
+    """compare and sobol draw a table written elsewhere: the CSV beside the figure is that table."""
+    diffs = pd.DataFrame({"scenario": ["a", "a"], "outcome": ["final_ds_exports", "cum_incidents"],
+                          "diff": [1.0, -2.0], "low": [0.5, -3.0], "high": [1.5, -1.0],
+                          "reference_mean": [10.0, 20.0]})  # fmt: skip
+    diffs.to_csv(tmp_path / "comparison.csv", index=False)
+    ftz("plot", "compare", tmp_path / "comparison.csv", "--out", tmp_path / "c.svg")
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "c.svg.csv"), diffs)
+    idx = pd.DataFrame({"parameter": ["data_openness", "bass_q"] * 2, "index": ["S1", "S1", "ST", "ST"],
+                        "value": [0.6, 0.2, 0.7, 0.3], "conf": [0.05, 0.04, 0.05, 0.04]})  # fmt: skip
+    idx.to_csv(tmp_path / "idx.csv", index=False)
+    ftz("plot", "sobol", tmp_path / "idx.csv", "--out", tmp_path / "s.png")
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "s.png.csv"), idx)
