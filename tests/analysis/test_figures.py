@@ -16,7 +16,6 @@ import pandas as pd
 import pytest
 from matplotlib.testing.compare import compare_images
 
-from ftzsim import FTZModel
 from ftzsim.analysis import figures as F
 from ftzsim.analysis.labels import label
 
@@ -24,14 +23,42 @@ BASE = Path(__file__).resolve().parent / "baseline"
 REGEN = os.environ.get("FTZSIM_REGEN_BASELINES") == "1"
 
 
+ZONES = {"Shanghai": 100.0, "Zhejiang": 30.0, "Fujian": 10.0, "Guangdong": 60.0, "Hainan": 2.0, "Chongqing": 5.0,
+         "Yunnan": 3.0}  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def runs():
+    """Three seeded runs with the shape of the model's frames (national and zone, 12 quarters).
+
+    Synthetic on purpose: these tests test the figures, so their PNG baselines must not move
+    when the model's numbers change (tests/model checks those). The network is the classroom
+    scenario's (2 nearest neighbours plus its alliances), built by the model's own function.
+    """
+    from types import SimpleNamespace
+
+    from ftzsim.model.network import build_zone_graph
+    from ftzsim.reference import zones as zone_info
+
+    rng = np.random.default_rng(7)
+    names = list(ZONES)
+    alliances = {"coastal_digital": ["Fujian", "Zhejiang", "Shanghai"], "guangdong_hainan": ["Guangdong", "Hainan"]}
+    graph = build_zone_graph(names, 2, 2.0, alliances)
+    steps = np.arange(1, 13)
+    time = pd.DataFrame({"step": steps, "year": 2021 + (steps - 1) // 4, "quarter": (steps - 1) % 4 + 1})
     frames, zones = [], []
-    for r, seed in enumerate((1, 2, 3)):
-        m = FTZModel("classroom", rng=seed, n_firms=300, quarters=12, build_firm_agents=False).run()
-        frames.append(m.national_frame().assign(replicate=r))
-        zones.append(m.zone_frame().assign(replicate=r))
-    return m, pd.concat(frames, ignore_index=True), pd.concat(zones, ignore_index=True)
+    for r in range(3):
+        growth = 1.03**steps * (1 + 0.04 * rng.standard_normal(len(steps)))
+        parts = [
+            time.assign(zone=n, region=zone_info()[n].region, ds_imports=0.6 * v * growth,
+                        ds_exports=v * growth * (1 + 0.02 * rng.standard_normal(len(steps))))
+            for n, v in ZONES.items()
+        ]  # fmt: skip
+        z = pd.concat(parts, ignore_index=True)
+        zones.append(z.assign(replicate=r))
+        nat = z.groupby("step", as_index=False)[["ds_exports", "ds_imports"]].sum().merge(time, on="step")
+        frames.append(nat.assign(replicate=r))
+    return SimpleNamespace(graph=graph, zone_names=names), pd.concat(frames, ignore_index=True), pd.concat(zones)
 
 
 def check_png(fig, name, tmp_path, tol=15):
