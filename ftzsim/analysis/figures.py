@@ -197,7 +197,7 @@ def zone_map(graph, values: dict[str, float] | None = None, ax=None, label: str 
         ax.scatter([], [], c=c, s=30, label=word(r, lang))
     ax.plot([], [], color="0.35", lw=2, label=word("alliance tie", lang))
     ax.plot([], [], color="0.7", lw=1, ls="--", label=word("proximity tie", lang))
-    ax.legend(loc="lower right", frameon=False)
+    ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)  # beside the map, never on a zone
     ax.set_xlabel(word("longitude (°E)", lang))
     ax.set_ylabel(word("latitude (°N)", lang))
     sep = "：" if lang == "zh" else ": "
