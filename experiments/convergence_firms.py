@@ -102,10 +102,10 @@ def figure(table: pd.DataFrame, path: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=Path("results") / "convergence_firms")
-    ap.add_argument("--smoke", action="store_true", help="three small sizes, two seeds, 8 quarters (tests)")
+    ap.add_argument("--smoke", action="store_true", help="three small sizes, two seeds, 16 quarters (tests)")
     args = ap.parse_args()
     if args.smoke:
-        sizes, seeds, quarters = [500, 1000, 2000], replicate_seeds(17, 2), 8
+        sizes, seeds, quarters = [500, 1000, 2000], replicate_seeds(17, 2), 16  # the policy starts in 2024Q1
     else:
         sizes, seeds, quarters = [1000, 2000, 5000, 10000, 20000, 50000, 200000], replicate_seeds(17, 8), None
     args.out.mkdir(parents=True, exist_ok=True)

@@ -37,6 +37,11 @@ def sweep_cmd(
     if scheduler is not None and not scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
         raise UserError(f"--scheduler {scheduler!r}: allowed: an address like tcp://HOST:PORT")
     exp = load_experiment(experiment)
+    from ftzsim.engine.spec import firm_count_warning
+
+    warning = firm_count_warning(exp)
+    if warning:
+        typer.echo(warning, err=True)
     opts = dict(workers=workers, backend=backend, scheduler=scheduler, resume=resume, retry_failed=retry_failed)
     store = sweep(exp, out, overwrite=overwrite, chunk_size=chunk_size, progress=not quiet, **opts)
     man = store.manifest()
@@ -69,7 +74,8 @@ def sensitivity_cmd(
     design = Design(man["design_method"], frame, problem, man.get("design_settings", {}))
     results = load_results(sweep_dir, with_design=False)
     try:
-        values = outcome_values(results, outcome, load_timeseries(sweep_dir) if ":" in outcome else None)
+        series = load_timeseries(sweep_dir) if ":" in outcome and outcome not in results.columns else None
+        values = outcome_values(results, outcome, series)
         idx = analyze(design, values, method, seed=seed)
     except ValueError as exc:
         raise UserError(f"{sweep_dir}: {exc}") from None

@@ -31,7 +31,12 @@ REDUCERS = {
 
 
 def outcome_values(results: pd.DataFrame, outcome: str, series: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One value per run: a scalar column, or ``reducer:outcome`` over the stored series."""
+    """One value per run: a scalar column (including the ``diff:``/``pct:``/``ref:`` columns of a
+    paired sweep), or ``reducer:outcome`` over the stored series."""
+    if outcome in results.columns:
+        return results[["row_id", "replicate", outcome]].rename(columns={outcome: "y"})
+    if ":" in outcome and outcome.split(":", 1)[0] in ("diff", "pct", "ref"):
+        raise ValueError(f"outcome {outcome!r} is not stored: it needs a [paired] experiment that names it")
     if ":" in outcome:
         red, name = outcome.split(":", 1)
         if red not in REDUCERS:

@@ -21,8 +21,11 @@
     [design.bounds]               # optional narrowing inside the registry bounds
     data_openness = [0.0, 0.8]
 
+    [paired]                      # optional: every row and seed also runs the reference
+    reference = "baseline"        # (then outcomes may be diff:, pct: or ref: of any outcome)
+
     [outcomes]
-    names = ["final_ds_exports", "cum_incidents"]
+    names = ["final_ds_exports", "cum_incidents"]   # or "pct:final_ds_exports" with [paired]
     timeseries = false
 
     [scenario_overrides]          # fixed for every run
@@ -53,6 +56,24 @@ __all__ = ["SUMMARY_OUTCOMES", "Experiment", "load_experiment"]
 _STRICT = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 #: Scalar outcomes a run of the FTZ model reports (``FTZModel.summary()``).
 SUMMARY_OUTCOMES = summary_names()
+#: Firm agents a sweep needs: national outcomes and policy effects at this count are within the
+#: convergence study's tolerance of much larger counts (experiments/convergence_firms.py,
+#: docs/experiments.md: converged from 1,000; 2,000 keeps a margin for zone-level outcomes).
+SWEEP_FIRMS = 2000
+
+
+def firm_count_warning(exp: Experiment) -> str | None:
+    """A warning when an experiment runs fewer firm agents than the converged count."""
+    from ftzsim.scenario import load_scenario
+
+    n = exp.overrides.get("n_firms", load_scenario(exp.scenario).n_firms)
+    if n < SWEEP_FIRMS:
+        return (
+            f"warning: {exp.source} runs {n:,} firm agents, fewer than the {SWEEP_FIRMS:,} at which results have "
+            "converged (docs/experiments.md, number of firm agents): its numbers may differ from the model's by more "
+            "than seed noise"
+        )
+    return None
 
 
 class _Exp(BaseModel):
@@ -86,10 +107,16 @@ class _Outcomes(BaseModel):
     timeseries: bool = False
 
 
+class _Paired(BaseModel):
+    model_config = _STRICT
+    reference: str
+
+
 class _File(BaseModel):
     model_config = _STRICT
     experiment: _Exp
     design: _Design
+    paired: _Paired | None = None
     outcomes: _Outcomes = Field(default_factory=_Outcomes)
     scenario_overrides: dict[str, float | int] = Field(default_factory=dict)
 
@@ -109,6 +136,7 @@ class Experiment:
     overrides: dict[str, Any]
     text: str
     source: str
+    reference: str | None = None  # paired experiments: the reference scenario (ftzsim.engine.paired)
 
     @property
     def seeds(self) -> list[int]:
@@ -134,7 +162,7 @@ class Experiment:
                                  num_levels=d.settings.get("num_levels", 4))  # fmt: skip
         else:
             design = d
-        names = [self.scenario, *d.settings.get("scenarios", [])]
+        names = [self.scenario, *d.settings.get("scenarios", []), *([self.reference] if self.reference else [])]
         scheduled = any(load_scenario(n).schedule for n in names)
         q = quarters or (16 if scheduled else 8)
         overrides = {**self.overrides, "n_firms": n_firms, "quarters": q}
@@ -144,7 +172,16 @@ class Experiment:
     def adapter(self):
         from ftzsim.engine.adapter import FTZAdapter
 
-        return FTZAdapter(self.scenario, self.overrides, self.outcomes or None, self.timeseries)
+        if self.reference is None:
+            return FTZAdapter(self.scenario, self.overrides, self.outcomes or None, self.timeseries)
+        from ftzsim.engine.paired import PairedAdapter, base_outcome
+
+        base = list(dict.fromkeys(base_outcome(n)[1] for n in self.outcomes)) or None
+        return PairedAdapter(
+            FTZAdapter(self.scenario, self.overrides, base, self.timeseries),
+            FTZAdapter(self.reference, self.overrides, base, False),
+            self.outcomes or None,
+        )
 
 
 def _close(name: str, options) -> str:
@@ -218,13 +255,32 @@ def load_experiment(path: str | Path) -> Experiment:
         for i, s in enumerate(d.scenarios):
             if s not in bundled and not (path.parent / s).is_file():
                 problems.append((f"design.scenarios[{i}]", f"unknown scenario {s!r}{_close(s, bundled)}"))
+    from ftzsim.engine.paired import base_outcome
+
     for i, name in enumerate(f.outcomes.names):
-        if name not in SUMMARY_OUTCOMES:
-            problems.append((f"outcomes.names[{i}]", f"unknown outcome {name!r}{_close(name, SUMMARY_OUTCOMES)}; "
-                             "allowed: final_<outcome> or cum_<flow outcome>"))  # fmt: skip
+        prefix, base = base_outcome(name)
+        if base not in SUMMARY_OUTCOMES:
+            problems.append((f"outcomes.names[{i}]", f"unknown outcome {name!r}{_close(base, SUMMARY_OUTCOMES)}; "
+                             "allowed: final_<outcome> or cum_<flow outcome>, with ref:, diff: or pct: in front "
+                             "for a [paired] experiment"))  # fmt: skip
+        elif prefix and f.paired is None:
+            problems.append((f"outcomes.names[{i}]", f"{name!r} needs a [paired] table naming the reference "
+                             "scenario (the effect is policy minus reference on shared seeds)"))  # fmt: skip
+    reference = None
+    if f.paired is not None:
+        ref = f.paired.reference
+        if ref in bundled:
+            reference = ref
+        elif (path.parent / ref).is_file():
+            reference = str((path.parent / ref).resolve())
+        else:
+            msg = f"{ref!r} is neither a bundled scenario ({', '.join(bundled)}) nor a file next to the experiment"
+            problems.append(("paired.reference", msg + _close(ref, bundled)))
     if not problems:
         try:  # the fixed overrides must be valid for the scenario
             load_scenario(scen if scen in bundled else Path(scen), **f.scenario_overrides)
+            if reference is not None:
+                load_scenario(reference if reference in bundled else Path(reference), **f.scenario_overrides)
         except ScenarioError as exc:
             problems += [(f"scenario_overrides.{p}" if p else "scenario_overrides", m) for p, m in exc.problems]
     if problems:
@@ -244,5 +300,5 @@ def load_experiment(path: str | Path) -> Experiment:
         chunk_size=f.experiment.chunk_size, timeout=f.experiment.timeout, design=design,
         outcomes=list(f.outcomes.names),
         timeseries=f.outcomes.timeseries, overrides=dict(f.scenario_overrides),
-        text=path.read_text(encoding="utf-8"), source=path.name,
+        text=path.read_text(encoding="utf-8"), source=path.name, reference=reference,
     )  # fmt: skip

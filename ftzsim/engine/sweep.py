@@ -147,6 +147,7 @@ def sweep(exp: Experiment, out: str | Path, **kwargs) -> RunStore:
         chunk_size=kwargs.pop("chunk_size", None) or exp.chunk_size, spec_text=exp.text,
         spec_hash=exp.content_hash(), timeout=exp.timeout,
         extra={"experiment": exp.name, "experiment_source": exp.source, "scenario": sc.name,
-               "scenario_sha256": sc.content_hash(), "overrides": exp.overrides, "outcomes": exp.outcomes},
+               "scenario_sha256": sc.content_hash(), "overrides": exp.overrides, "outcomes": exp.outcomes,
+               "reference": load_scenario(exp.reference).name if exp.reference else None},
         **kwargs,
     )  # fmt: skip

@@ -66,3 +66,31 @@ def test_headline_spec_is_the_issue_5_size():
     exp = load_experiment(ROOT / "experiments" / "headline_sobol.toml")
     assert len(exp.design.parameters) == 10 and exp.design.settings["n"] == 1024
     assert len(exp.design.frame) * exp.replicates == 67_584 and exp.scenario == "baseline"
+
+
+def test_negative_list_brief_smoke(tmp_path):
+    """The research loop end to end: paired runs, the effect with both bands, its sensitivity."""
+    out = tmp_path / "brief"
+    run_script("negative_list_brief", out)
+    summary = json.loads((out / "brief" / "summary.json").read_text())
+    for o in ("pct:final_ds_exports", "pct:cum_incidents"):
+        b = summary["effects"][o]
+        assert b["uncertainty_low"] <= b["median"] <= b["uncertainty_high"]
+        assert 0.0 <= b["noise_share"] <= 1.0
+        assert len(summary["top_drivers"][o]) == 3
+    assert summary["effects"]["pct:final_ds_exports"]["median"] >= 0  # listing data cannot lower exports
+    assert (out / "brief" / "brief.png").stat().st_size > 10_000 and (out / "brief" / "brief.pdf").exists()
+    st = pd.read_csv(out / "brief" / "sobol_pct-final_ds_exports.csv")
+    assert len(st.query("index == 'ST'")) == 8
+
+
+def test_convergence_study_smoke(tmp_path):
+    out = tmp_path / "conv"
+    script = ROOT / "experiments" / "convergence_firms.py"
+    r = subprocess.run([sys.executable, str(script), "--smoke", "--out", str(out)], capture_output=True, text=True,
+                       timeout=600)  # fmt: skip
+    assert r.returncode == 0, r.stderr[-3000:]
+    table = pd.read_csv(out / "convergence.csv")
+    assert list(table["n_firms"]) == [500, 1000, 2000]
+    assert table["effect_final_ds_exports_dev_pp"].iloc[-1] == 0  # the largest size is the reference
+    assert (out / "convergence.png").exists()
