@@ -247,7 +247,7 @@ def china_map(frame: pd.DataFrame, ax=None, colour_label: str = "", size_label: 
     keys = _round_keys(smax)
     handles = [ax.scatter([], [], s=20 + 380 * k / smax, facecolor="none", edgecolor="0.2", linewidth=0.6)
                for k in keys]  # fmt: skip
-    ax.legend(handles, [f"{k:g}" for k in keys], title=size_label, loc="lower left", frameon=False,
+    ax.legend(handles, [f"{k:g}" for k in keys], title=size_label, loc="upper left", frameon=False,
               labelspacing=1.2, borderpad=0.8, fontsize=7, title_fontsize=7)  # fmt: skip
     return ax
 
