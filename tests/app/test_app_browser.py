@@ -202,6 +202,7 @@ def test_moving_a_slider_restarts_and_switching_scenario_resets_the_sliders(serv
     for _ in range(5):  # the page may re-render between finding the slider and clicking it
         try:
             track = browser.find_elements("css selector", ".ftz-lever .v-slider")[i]
+            # Selenium offsets from the element's centre: 30% of the width right of it is about 0.8
             ActionChains(browser).move_to_element_with_offset(
                 track, int(track.size["width"] * 0.3), 0
             ).click().perform()
