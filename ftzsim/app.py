@@ -273,7 +273,8 @@ def LeverSlider(name: str, value: float, on_value):
     p = REGISTRY[name]
     with solara.Tooltip(p.meaning):
         with solara.Column(gap="0px", classes=["ftz-lever"]):
-            solara.Text(slider_label(name), style={"font-size": "0.85em", "color": "#444"})
+            shown = f"{int(value)}" if p.integer else f"{value:.3g}"
+            solara.Text(f"{slider_label(name)}: {shown}", style={"font-size": "0.85em", "color": "#444"})
             if p.integer:
                 solara.SliderInt("", value=int(value), min=int(p.lower), max=int(p.upper), on_value=on_value)
             else:
@@ -332,15 +333,13 @@ def Page():
 
         return set_
 
-    m, r = runs.value
-    _ = tick.value  # read, so that every step re-renders this page
     solara.Title("ftzsim classroom")
     with solara.AppBar():
         solara.AppBarTitle("ftzsim: pilot free trade zones")
     with solara.Sidebar():
         with solara.Card("Run"):
             with solara.Row():
-                solara.Button("Step", color="primary", on_click=step_once, disabled=m.steps >= m.quarters)
+                solara.Button("Step", color="primary", on_click=step_once)
                 solara.Button("Pause" if playing.value else "Play", on_click=lambda: playing.set(not playing.value))
                 solara.Button("Reset", on_click=lambda: rebuild())
             solara.Select("scenario", value=scenario.value, values=list(bundled_scenarios()), on_value=on_scenario)
@@ -354,6 +353,15 @@ def Page():
         with solara.Card("Levers and uncertainties"):
             for name in SLIDERS:
                 LeverSlider(name, values.value[name], on_lever(name)).key(f"{scenario.value}-{name}")
+    RunView(runs, tick)
+
+
+@solara.component
+def RunView(runs, tick):
+    """The quarter label and the charts. Only this component reads ``tick``, so a step
+    re-renders these and not the sidebar's controls (which is what keeps a step fast)."""
+    _ = tick.value
+    m, r = runs.value
     with solara.Column():
         solara.Text(f"{m.config.name}: {quarter_text(m)}", classes=["ftz-quarter"],
                     style={"font-size": "1.3em", "font-weight": "500", "margin": "8px 0"})  # fmt: skip
