@@ -263,6 +263,39 @@ def _compare(src: Path, opts: dict):
     return (lambda ax: difference_plot(df, ax=ax, title=title, lang=opts.get("lang") or "en")), df
 
 
+def _one_outcome(df: pd.DataFrame, src: Path, opts: dict) -> tuple[pd.DataFrame, str | None]:
+    """The rows of one outcome: the only one in the table, or the one --outcome names."""
+    if "outcome" not in df.columns:
+        return df, opts.get("outcome")
+    names = list(dict.fromkeys(df["outcome"]))
+    outcome = opts.get("outcome") or (names[0] if len(names) == 1 else None)
+    if outcome is None:
+        raise UserError(f"{src}: the table holds several outcomes; choose one with --outcome ({', '.join(names)})")
+    if outcome not in names:
+        raise UserError(f"--outcome {outcome!r}: the table holds {', '.join(names)}")
+    return df[df["outcome"] == outcome].reset_index(drop=True), outcome
+
+
+def _difference(src: Path, opts: dict):
+    from ftzsim.analysis.figures import difference_over_time
+
+    df = _read_table(src)
+    _need(df, ["year", "diff", "low", "high"], src)
+    df, outcome = _one_outcome(df, src, opts)
+    base = outcome.split(":", 1)[-1] if outcome else None  # "diff:final_ds_exports" -> its outcome
+    lang = opts.get("lang") or "en"
+    return (lambda ax: difference_over_time(df, ax=ax, outcome=base, lang=lang)), df
+
+
+def _tornado(src: Path, opts: dict):
+    from ftzsim.analysis.figures import tornado
+
+    df = _read_table(src)
+    _need(df, ["lever", "outcome", "low", "mid", "high"], src)
+    df, _ = _one_outcome(df, src, opts)
+    return (lambda ax: tornado(df, ax=ax, lang=opts.get("lang") or "en")), df
+
+
 def _surface(src: Path, opts: dict):
     from ftzsim.analysis.figures import response_surface
     from ftzsim.engine.store import load_results
@@ -293,6 +326,8 @@ def _indices(kind: str):
 KINDS: dict[str, Callable] = {
     "national": _national,
     "compare": _compare,
+    "difference": _difference,
+    "tornado": _tornado,
     "zonemap": _zonemap,
     "map": _map,
     "regions": _regions,

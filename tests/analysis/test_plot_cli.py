@@ -259,3 +259,22 @@ def test_table_kinds_draw_their_input_unchanged(tmp_path):
     idx.to_csv(tmp_path / "idx.csv", index=False)
     ftz("plot", "sobol", tmp_path / "idx.csv", "--out", tmp_path / "s.png")
     pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "s.png.csv"), idx)
+
+
+def test_difference_and_tornado_kinds_draw_their_tables(tmp_path):
+    """`plot difference` (year, diff, low, high: e.g. from `ftzsim compare`) and `plot tornado`
+    (lever, outcome, low, mid, high: an effect card) draw exactly their input's rows."""
+    diff = pd.DataFrame({"outcome": ["final_ds_exports"] * 3 + ["cum_incidents"] * 3, "year": [2021, 2022, 2023] * 2,
+                         "diff": [0.0, 1.0, 2.0, 0.0, -1.0, -2.0], "low": [-0.5, 0.2, 1.0, -0.5, -2.0, -3.0],
+                         "high": [0.5, 1.8, 3.0, 0.5, 0.0, -1.0]})  # fmt: skip
+    diff.to_csv(tmp_path / "diff.csv", index=False)
+    r = ftz("plot", "difference", tmp_path / "diff.csv", "--out", tmp_path / "d.png", check=False)
+    assert r.returncode == 2 and "--outcome" in r.stderr  # two outcomes: refuses to mix them
+    ftz("plot", "difference", tmp_path / "diff.csv", "--outcome", "cum_incidents", "--out", tmp_path / "d.png")
+    got = pd.read_csv(tmp_path / "d.png.csv")
+    pd.testing.assert_frame_equal(got, diff[diff["outcome"] == "cum_incidents"].reset_index(drop=True))
+    card = pd.DataFrame({"lever": ["data_openness", "sme_subsidy"], "outcome": "final_ds_exports",
+                         "low": [90.0, 99.0], "mid": [100.0, 100.0], "high": [130.0, 101.0]})  # fmt: skip
+    card.to_csv(tmp_path / "card.csv", index=False)
+    ftz("plot", "tornado", tmp_path / "card.csv", "--out", tmp_path / "t.pdf")
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "t.pdf.csv"), card)
