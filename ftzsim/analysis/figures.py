@@ -400,7 +400,7 @@ def sobol_bars(indices: pd.DataFrame, ax=None, title: str = "", lang: str = "en"
         ax.bar(x + (k - 0.5) * 0.38, v["value"], 0.38, yerr=v["conf"], color=colour, label=name,
                error_kw={"elinewidth": 0.8, "capsize": 2})  # fmt: skip
     ax.set_xticks(x, [label(p, lang) for p in params], rotation=45, ha="right")
-    ax.set_ylabel("Sobol index (share of output variance)")
+    ax.set_ylabel(word("Sobol index (share of output variance)", lang))
     ax.axhline(0, color="0.3", lw=0.6)
     ax.legend(frameon=False)
     ax.set_title(title)
@@ -416,8 +416,8 @@ def morris_scatter(indices: pd.DataFrame, ax=None, title: str = "", lang: str = 
         ax.annotate(label(p, lang), (r["mu_star"], r["sigma"]), fontsize=6, xytext=(2, 2), textcoords="offset points")
     lim = max(v["mu_star"].max(), v["sigma"].max()) * 1.05 or 1.0
     ax.plot([0, lim], [0, lim], color="0.6", lw=0.6, ls="--")
-    ax.set_xlabel("mu* (mean absolute elementary effect, outcome units)")
-    ax.set_ylabel("sigma (spread of elementary effects)")
+    ax.set_xlabel(word("mu* (mean absolute elementary effect, outcome units)", lang))
+    ax.set_ylabel(word("sigma (spread of elementary effects)", lang))
     ax.set_title(title)
     return ax
 
@@ -430,8 +430,8 @@ def convergence_plot(conv: pd.DataFrame, ax=None, index: str = "ST", title: str 
         ax.errorbar(g["N"], g["value"], yerr=g["conf"], marker="o", ms=3, lw=1, capsize=2,
                     color=PALETTE[k % len(PALETTE)], label=label(p, lang))  # fmt: skip
     ax.set_xscale("log", base=2)
-    ax.set_xlabel("base samples N")
-    ax.set_ylabel(f"{index} (share of output variance)")
+    ax.set_xlabel(word("base samples N", lang))
+    ax.set_ylabel(f"{index} ({word('share of output variance', lang)})")
     ax.legend(frameon=False, fontsize=6)
     ax.set_title(title)
     return ax
@@ -452,7 +452,7 @@ def difference_plot(diffs: pd.DataFrame, ax=None, title: str = "", relative: boo
                     color=PALETTE[k % len(PALETTE)], label=s)  # fmt: skip
     ax.axvline(0, color="0.3", lw=0.6)
     ax.set_yticks(y, [label(o, lang) for o in outcomes])
-    ax.set_xlabel("difference from baseline (% of baseline)" if relative else "difference from baseline")
+    ax.set_xlabel(word("difference from baseline (% of baseline)" if relative else "difference from baseline", lang))
     ax.legend(frameon=False)
     ax.set_title(title)
     return ax
@@ -473,7 +473,7 @@ def regional_shares(zone_frame: pd.DataFrame, ax=None, title: str = "Regional sh
     year_axis(ax)
     ax.set_ylabel(word("% of services trade", lang))
     ax.legend(loc="lower left", frameon=False, ncol=4)
-    ax.set_title(title)
+    ax.set_title(word(title, lang))
     return ax
 
 

@@ -151,6 +151,15 @@ _WORDS_ZH = {
     "services trade, final year": "服务贸易（最后一年）",
     "node size": "节点大小",
     "% of services trade": "服务贸易占比 (%)",
+    "Regional shares of services trade": "各区域服务贸易占比",
+    "Sobol index (share of output variance)": "Sobol 指数（输出方差占比）",
+    "share of output variance": "输出方差占比",
+    "mu* (mean absolute elementary effect, outcome units)": "mu*（基本效应绝对值均值，结果单位）",
+    "sigma (spread of elementary effects)": "sigma（基本效应离散度）",
+    "base samples N": "基础样本数 N",
+    "difference from baseline (% of baseline)": "与基准情景的差异（占基准的 %）",
+    "difference from baseline": "与基准情景的差异",
+    "Difference from baseline (paired 95% intervals)": "与基准情景的差异（配对 95% 区间）",
 }
 
 

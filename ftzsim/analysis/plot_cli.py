@@ -259,7 +259,9 @@ def _compare(src: Path, opts: dict):
         raise UserError(f"{src}: no comparison.csv (run experiments/scenario_comparison.py)")
     df = _read_table(f)
     _need(df, ["scenario", "outcome", "diff", "low", "high", "reference_mean"], src)
-    title = "Difference from baseline (paired 95% intervals)"
+    from ftzsim.analysis.labels import word
+
+    title = word("Difference from baseline (paired 95% intervals)", opts.get("lang") or "en")
     return (lambda ax: difference_plot(df, ax=ax, title=title, lang=opts.get("lang") or "en")), df
 
 

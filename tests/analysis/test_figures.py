@@ -250,3 +250,29 @@ def test_china_map_colours_and_sizes_the_zones(tmp_path):
     polys = [c for c in ax.collections if type(c).__name__ == "PolyCollection"]
     assert sum(len(p.get_paths()) for p in polys) > 34  # every province (some with islands)
     check_png(fig, "china_map", tmp_path, tol=20)
+
+
+def test_chinese_figures_take_every_text_from_the_registries_or_the_word_list(runs):
+    """lang="zh": parameter and outcome labels from the registries' Chinese labels, zone names
+    from the zone data, axis words from labels.word; no English text is left on the axes."""
+    from ftzsim.analysis.labels import cjk_font, word
+
+    if cjk_font() is None:
+        pytest.skip("no CJK font (scripts/setup.sh installs fonts-wqy-microhei)")
+    m, _, zones = runs
+    idx = pd.DataFrame({"parameter": ["data_openness", "bass_q"] * 2, "index": ["S1", "S1", "ST", "ST"],
+                        "value": [0.6, 0.2, 0.7, 0.3], "conf": [0.05, 0.04, 0.05, 0.04]})  # fmt: skip
+    with plt.rc_context(F.style("zh")):
+        fig, axes = plt.subplots(1, 3, figsize=(9, 3), layout="constrained")
+        F.sobol_bars(idx, ax=axes[0], lang="zh")
+        F.regional_shares(zones, ax=axes[1], lang="zh")
+        F.zone_map(m.graph, None, ax=axes[2], lang="zh")
+    assert [t.get_text() for t in axes[0].get_xticklabels()] == [label("data_openness", "zh"), label("bass_q", "zh")]
+    assert (
+        axes[0].get_ylabel()
+        == word("Sobol index (share of output variance)", "zh")
+        != "Sobol index (share of output variance)"
+    )
+    assert axes[1].get_title() == "各区域服务贸易占比" and axes[1].get_xlabel() == "年份"
+    assert {t.get_text() for t in axes[2].texts} == {"上海", "浙江", "福建", "广东", "海南", "重庆", "云南"}
+    plt.close(fig)
