@@ -20,7 +20,8 @@ Design choices, each for a classroom:
   lever's meaning is the slider's tooltip, and switching scenario puts every slider back to
   that scenario's values.
 * **Quarter 0 is shown.** After a reset the charts show the whole period (quarter 0 to the
-  last) with axes and units, and the label says no quarter has been simulated yet.
+  last) with axes and units, the stocks (adoption, openness) at their starting values, and
+  the label says no quarter has been simulated yet.
 """
 
 from __future__ import annotations
@@ -119,6 +120,8 @@ def build_runs(scenario: str, seed: int, values: dict, reference: str) -> tuple[
         ref = FTZModel(scenario, rng=seed, build_firm_agents=False, reform=False)
     else:
         ref = FTZModel(scenario, rng=seed, build_firm_agents=False)
+    for m in (what_if, ref):
+        m.quarter_zero = quarter_zero(m)  # the starting state, recorded before any step
     return what_if, ref
 
 
@@ -148,13 +151,37 @@ def _title(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def quarter_zero(m: FTZModel) -> dict[str, float]:
+    """The state before the first quarter, for the outcomes that have one.
+
+    The model records outcomes from quarter 1 on. Stocks exist at the start: the firms'
+    weighted adoption share and the mean effective data openness of the active zones (as the
+    recorder computes them each quarter). Flows (trade, incidents) are amounts *over* a
+    quarter, so quarter 0 has none and is left out rather than drawn as a zero.
+    """
+    f, zp = m.firms, m.zones
+    w = f.weight.sum()
+    openness = zp.openness_effective()
+    return {
+        "adoption_rate": float((f.weight * f.adopted).sum() / w) if w > 0 else 0.0,
+        "mean_openness": float(openness[zp.active].mean()) if zp.active.any() else 0.0,
+    }
+
+
 def series_chart(m: FTZModel, ref: FTZModel, names: tuple[str, ...]) -> dict:
-    """National outcomes per quarter: the what-if solid, the reference dashed, axis 0..quarters."""
+    """National outcomes per quarter: the what-if solid, the reference dashed, axis 0..quarters.
+
+    Each run's ``quarter_zero`` (taken by :func:`build_runs` before any step) is drawn at
+    quarter 0 for the stocks, so a chart is never empty after a reset.
+    """
     rows = []
     for run, model in (("what-if", m), ("reference", ref)):
         data = model.recorder.national
+        zero = getattr(model, "quarter_zero", {})
         for name in names:
             lab, j = label(name), _NAT[name]
+            if name in zero:
+                rows.append({"quarter": 0, "outcome": lab, "run": run, "value": zero[name]})
             rows += [
                 {"quarter": t + 1, "outcome": lab, "run": run, "value": float(data[t, j])} for t in range(model.steps)
             ]

@@ -63,15 +63,25 @@ def test_sliders_carry_registry_labels_units_and_meanings():
 
 
 def test_charts_start_at_quarter_zero_and_hold_the_runs_numbers():
+    import pytest
+
+    from ftzsim.analysis.labels import label
     from ftzsim.app import build_runs, series_chart, slider_defaults
 
     m, ref = build_runs("classroom", 1, slider_defaults("classroom"), "written")
     spec = series_chart(m, ref, ("ds_exports",))
     assert spec["encoding"]["x"]["scale"]["domain"] == [0, m.quarters]  # the whole period, even at quarter 0
-    assert spec["data"]["values"] == []
+    assert spec["data"]["values"] == []  # a flow has no quarter-0 value: nothing drawn rather than a false zero
+    stocks = series_chart(m, ref, ("adoption_rate", "mean_openness"))["data"]["values"]
+    assert {(v["quarter"], v["run"]) for v in stocks} == {(0, "what-if"), (0, "reference")}  # step 0 recorded
+    f = m.firms
+    adopted = next(v["value"] for v in stocks if v["run"] == "what-if" and v["outcome"] == label("adoption_rate"))
+    assert adopted == pytest.approx((f.weight * f.adopted).sum() / f.weight.sum())
     m.step()
     ref.step()
     m.step()
     ref.step()
     rows = [r for r in series_chart(m, ref, ("ds_exports",))["data"]["values"] if r["run"] == "what-if"]
     assert [r["value"] for r in rows] == m.national_frame()["ds_exports"].tolist()
+    later = series_chart(m, ref, ("adoption_rate",))["data"]["values"]
+    assert [r["quarter"] for r in later if r["run"] == "what-if"] == [0, 1, 2]
