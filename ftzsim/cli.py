@@ -293,11 +293,13 @@ def app_cmd(
 
 def _register_commands() -> None:
     """Commands defined next to the code they drive: the experiment engine's (sweep,
-    sensitivity) and the figures' (plot)."""
+    sensitivity, effects) and the figures' (plot)."""
     from ftzsim.analysis.plot_cli import register as register_plot
     from ftzsim.engine.cli import register as register_engine
+    from ftzsim.engine.effects_cli import register as register_effects
 
     register_engine(app)
+    register_effects(app)
     register_plot(app)
 
 

@@ -21,7 +21,9 @@ from ftzsim import levers as L
 
 __all__ = ["MAX_DESIGN_ROWS", "METHODS", "Design", "design_rows", "make_design"]
 
-METHODS = ("factorial", "lhs", "sobol", "morris", "fast", "file", "scenarios")
+METHODS = ("factorial", "lhs", "sobol", "morris", "fast", "file", "scenarios", "policies")
+#: Columns that label design rows and are not model inputs (the policies design's ids).
+LABELS = ("row_id", "policy_id", "scenario_id", "policy", "scramble")
 #: Largest design built (rows). A design is held in memory (8 bytes per value) and written
 #: to design.parquet before the first run, so a design that would exhaust memory or take
 #: years to run (a 10-level factorial of 47 levers has 1e47 rows) is refused up front.
@@ -42,7 +44,7 @@ class Design:
         return list(self.problem["names"])
 
     def rows(self) -> list[dict[str, Any]]:
-        cols = [c for c in self.frame.columns if c != "row_id"]
+        cols = [c for c in self.frame.columns if c not in LABELS]
         return [{c: _plain(r[c]) for c in cols} for r in self.frame.to_dict("records")]
 
     def X(self) -> np.ndarray:
@@ -75,7 +77,8 @@ def _finish(method: str, X: np.ndarray, problem: dict, settings: dict) -> Design
     return Design(method, df, problem, settings)
 
 
-def design_rows(method: str, n_params: int, n: int = 16, *, levels: int = 3, second_order: bool = True) -> int:
+def design_rows(method: str, n_params: int, n: int = 16, *, levels: int = 3, second_order: bool = True,
+                scrambles: int = 1) -> int:  # fmt: skip
     """Rows a design will have, computed without building it (Python integers: no overflow).
 
     ``file`` and ``scenarios`` designs have as many rows as they list (returns 0 here)."""
@@ -84,7 +87,7 @@ def design_rows(method: str, n_params: int, n: int = 16, *, levels: int = 3, sec
     if method == "lhs":
         return n
     if method == "sobol":
-        return n * (2 * n_params + 2 if second_order else n_params + 2)
+        return scrambles * n * (2 * n_params + 2 if second_order else n_params + 2)
     if method == "morris":
         return n * (n_params + 1)
     if method == "fast":
@@ -116,6 +119,7 @@ def make_design(
     file: str | Path | None = None,
     scenarios: list[str] | None = None,
     problem: dict | None = None,
+    scrambles: int = 1,
 ) -> Design:
     """Build a design.
 
@@ -131,9 +135,18 @@ def make_design(
     problem : dict, optional
         A SALib problem (``names``, ``bounds``) for parameters outside the registry, for
         analysing any function with the engine (model-agnostic use).
+    scrambles : int
+        ``sobol`` only: R independent Owen scrambles of the Saltelli design, one after the
+        other (label column ``scramble``), seeded from ``seed``. Their R index estimates are
+        independent, so a t-interval across them is an honest confidence interval
+        (randomised quasi-Monte Carlo; Owen 1997, L'Ecuyer & Lemieux 2002); the bootstrap of a
+        single scrambled design treats its points as independent draws and overstates the
+        error (see :func:`ftzsim.engine.sobol_intervals.sobol_scrambles`).
     """
     if method not in METHODS:
         raise ValueError(f"unknown design method {method!r}; allowed: {', '.join(METHODS)}")
+    if method == "policies":
+        raise ValueError("policies x scenarios designs are built by ftzsim.engine.policies.policies_design")
     if method == "scenarios":
         names = list(scenarios or [])
         df = pd.DataFrame({"row_id": np.arange(len(names), dtype=np.int64), "scenario": names})
@@ -143,7 +156,9 @@ def make_design(
     else:
         problem = {"num_vars": len(problem["names"]), "names": list(problem["names"]), "bounds": problem["bounds"]}
     D = problem["num_vars"]
-    check_design_size(design_rows(method, D, n, levels=levels, second_order=second_order))
+    if scrambles < 1 or (scrambles > 1 and method != "sobol"):
+        raise ValueError(f"scrambles {scrambles}: allowed: 1, or more for a sobol design")
+    check_design_size(design_rows(method, D, n, levels=levels, second_order=second_order, scrambles=scrambles))
     lo = np.array([b[0] for b in problem["bounds"]])
     hi = np.array([b[1] for b in problem["bounds"]])
     settings: dict[str, Any] = {"n": n, "seed": seed}
@@ -156,7 +171,13 @@ def make_design(
     elif method == "sobol":
         from SALib.sample import sobol
 
-        X = sobol.sample(problem, n, calc_second_order=second_order, seed=_seed(seed))
+        if scrambles == 1:
+            X = sobol.sample(problem, n, calc_second_order=second_order, seed=_seed(seed))
+        else:  # independent scrambles: one child seed each
+            kids = np.random.SeedSequence(seed).spawn(scrambles)
+            X = np.vstack([sobol.sample(problem, n, calc_second_order=second_order, seed=np.random.default_rng(k))
+                           for k in kids])  # fmt: skip
+            settings["scrambles"] = scrambles
         settings["second_order"] = second_order
     elif method == "morris":
         from SALib.sample import morris
@@ -171,7 +192,10 @@ def make_design(
     else:  # file
         X, problem = _read_design_file(Path(file), bounds)
         settings = {"file": Path(file).name}
-    return _finish(method, np.asarray(X, dtype=float), problem, settings)
+    design = _finish(method, np.asarray(X, dtype=float), problem, settings)
+    if scrambles > 1:
+        design.frame.insert(1, "scramble", np.repeat(np.arange(scrambles), len(design.frame) // scrambles))
+    return design
 
 
 def _read_design_file(path: Path, bounds) -> tuple[np.ndarray, dict]:

@@ -6,14 +6,14 @@ Runs are batched into tasks so per-task overhead stays small; the driver writes 
 finished batch to the store. Results depend only on (parameters, seed), never on the backend,
 the worker count or the order tasks finish in.
 
-No global side effects: the local pool gets its own ``spawn`` context; the process-wide
-multiprocessing start method is left alone.
+No global side effects: the local pool gets its own ``forkserver`` context with the model
+preloaded (``spawn`` where there is none; :func:`ftzsim.engine.workers.worker_context`); the
+process-wide multiprocessing start method is left alone.
 """
 
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import signal
 import sys
@@ -107,6 +107,7 @@ def run_batch(fn: Callable, batch: list[Task], timeout: float | None = None) -> 
     propagated."""
     ok, failed, series = [], [], []
     for row_id, rep, seed, params in batch:
+        t0 = time.perf_counter()
         try:
             out = _call(fn, params, seed, timeout)
         except Exception as exc:
@@ -123,7 +124,8 @@ def run_batch(fn: Callable, batch: list[Task], timeout: float | None = None) -> 
             ts.insert(0, "replicate", rep)
             ts.insert(0, "row_id", row_id)
             series.append(ts)
-        ok.append({"row_id": row_id, "replicate": rep, "seed": seed, **{k: float(v) for k, v in out.items()}})
+        ok.append({"row_id": row_id, "replicate": rep, "seed": seed, **{k: float(v) for k, v in out.items()},
+                   "wall_s": time.perf_counter() - t0})  # fmt: skip
     return ok, failed, series
 
 
@@ -209,7 +211,9 @@ def _run_local(fn, batches, workers, finished, timeout=None, max_restarts: int =
     rebuilt and the unfinished batches are submitted again."""
     pending = dict(enumerate(batches))
     restarts = 0
-    ctx = multiprocessing.get_context("spawn")
+    from ftzsim.engine.workers import worker_context
+
+    ctx = worker_context()
     while pending:
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init)
         try:

@@ -72,7 +72,9 @@ def analyze(design: Design, values: pd.DataFrame, method: str | None = None, see
     """Indices of every design parameter for one outcome, as a tidy frame.
 
     Columns: ``parameter``, ``index`` (S1, ST, S2, mu_star, sigma, delta, ...), ``value``,
-    ``conf`` (half-width of the 95% interval), ``other`` (second parameter for S2).
+    ``conf`` (half-width of the 95% interval), ``other`` (second parameter for S2),
+    ``interval`` (how ``conf`` was computed: ``bootstrap``, or ``t over R scrambles`` for a
+    Sobol design of R independent scrambles, see :mod:`ftzsim.engine.sobol_intervals`).
     """
     method = method or {"sobol": "sobol", "morris": "morris", "fast": "fast"}.get(design.method, "delta")
     problem = design.problem
@@ -87,6 +89,14 @@ def analyze(design: Design, values: pd.DataFrame, method: str | None = None, see
         from SALib.analyze import sobol
 
         so = design.settings.get("second_order", True)
+        R = int(design.settings.get("scrambles", 1))
+        if R > 1:  # independent scrambles: t-intervals across them (sobol_intervals.py)
+            from ftzsim.engine.sobol_intervals import sobol_scrambles
+
+            out = sobol_scrambles(problem, y, R, so).drop(columns="sd")
+            out["method"] = "sobol"
+            out["interval"] = f"t over {R} scrambles"
+            return out
         r = sobol.analyze(problem, y, calc_second_order=so, num_resamples=num_resamples, seed=rng)
         for i, p in enumerate(problem["names"]):
             rows += [(p, "S1", r["S1"][i], r["S1_conf"][i], ""), (p, "ST", r["ST"][i], r["ST_conf"][i], "")]
@@ -128,6 +138,7 @@ def analyze(design: Design, values: pd.DataFrame, method: str | None = None, see
         raise ValueError(f"unknown method {method!r}; allowed: sobol, morris, fast, delta")
     out = pd.DataFrame(rows, columns=["parameter", "index", "value", "conf", "other"])
     out["method"] = method
+    out["interval"] = "bootstrap"  # SALib's resampling of the design's points
     return out
 
 

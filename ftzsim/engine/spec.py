@@ -14,6 +14,7 @@
     n = 1024                      # base samples (sobol), trajectories (morris), rows (lhs, fast)
     parameters = ["data_openness", "bass_q"]   # or "ALL": every registry parameter
     second_order = true           # sobol
+    scrambles = 8                 # sobol: R independent scrambles, t-intervals across them
     levels = 3                    # factorial
     num_levels = 4                # morris
     file = "design.csv"           # file
@@ -43,6 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ftzsim import levers as L
@@ -87,18 +89,33 @@ class _Exp(BaseModel):
     timeout: float | None = Field(None, gt=0, le=86_400)
 
 
+class _Policies(BaseModel):
+    model_config = _STRICT
+    rows: list[dict[str, float | int | str]] | None = Field(None, min_length=1, max_length=100_000)
+    file: str | None = None
+    method: Literal["factorial", "lhs"] | None = None
+    parameters: list[str] = Field(default_factory=list)
+    levels: int = Field(2, ge=2, le=50)
+    n: int = Field(8, ge=1, le=100_000)
+
+
 class _Design(BaseModel):
     model_config = _STRICT
-    method: Literal["factorial", "lhs", "sobol", "morris", "fast", "file", "scenarios"]
+    method: Literal["factorial", "lhs", "sobol", "morris", "fast", "file", "scenarios", "policies"]
     n: int = Field(16, ge=1, le=1_000_000)
     parameters: list[str] | Literal["ALL"] = Field(default_factory=list)
     second_order: bool = True
+    scrambles: int = Field(1, ge=1, le=64)
     levels: int = Field(3, ge=2, le=50)
     num_levels: int = Field(4, ge=2, le=20)
     file: str | None = None
     scenarios: list[str] = Field(default_factory=list)
     bounds: dict[str, list[float]] = Field(default_factory=dict)
     seed: int | None = Field(None, ge=0, le=2**63 - 1)
+    # method = "policies": lever rows (policies) x uncertainty rows (scenarios)
+    policies: _Policies | None = None
+    uncertainties: list[str] | Literal["ALL"] = Field(default_factory=list)
+    scenarios_file: str | None = None
 
 
 class _Outcomes(BaseModel):
@@ -156,7 +173,14 @@ class Experiment:
 
         d = self.design
         small = {"sobol": 4, "morris": 3, "lhs": 6, "fast": 65, "factorial": 2}
-        if d.method in small:
+        if d.method == "policies":  # the first six policies on the first four scenarios
+            frame = d.frame[(d.frame["policy_id"] < 6) & (d.frame["scenario_id"] < 4)].reset_index(drop=True)
+            frame["row_id"] = np.arange(len(frame), dtype=np.int64)
+            st = d.settings
+            settings = {**st, "policies": st["policies"][:6], "n_policies": min(6, st["n_policies"]),
+                        "n_scenarios": min(4, st["n_scenarios"])}  # fmt: skip
+            design = dataclasses.replace(d, frame=frame, settings=settings)
+        elif d.method in small:
             design = make_design(d.method, d.parameters, small[d.method], seed=self.master_seed,
                                  levels=2, second_order=d.settings.get("second_order", True),
                                  num_levels=d.settings.get("num_levels", 4))  # fmt: skip
@@ -202,6 +226,9 @@ def load_experiment(path: str | Path) -> Experiment:
     d = f.design
     if d.parameters == "ALL":  # every registered lever and uncertainty
         d.parameters = list(L.REGISTRY)
+    if d.uncertainties == "ALL":  # every registered uncertainty
+        d.uncertainties = list(L.UNCERTAINTIES)
+    varied = list(d.parameters) + list(d.uncertainties) + (list(d.policies.parameters) if d.policies else [])
     # scenario: bundled name or path relative to the experiment file
     bundled = bundled_scenarios()
     scen = f.experiment.scenario
@@ -220,8 +247,9 @@ def load_experiment(path: str | Path) -> Experiment:
     bounds: dict[str, tuple[float, float]] = {}
     for name, b in d.bounds.items():
         key = f"design.bounds.{name}"
-        if name not in d.parameters:
-            problems.append((key, f"{name!r} is not in design.parameters"))
+        if name not in varied:
+            problems.append((key, f"{name!r} is not a varied parameter (design.parameters, design.uncertainties "
+                             "or design.policies.parameters)"))  # fmt: skip
             continue
         if name not in L.REGISTRY:
             continue
@@ -231,17 +259,24 @@ def load_experiment(path: str | Path) -> Experiment:
             problems.append((key, f"{b} is not allowed; allowed: {allowed}"))
             continue
         bounds[name] = (b[0], b[1])
-    if d.method not in ("file", "scenarios") and not d.parameters:
+    if d.method == "policies":
+        problems += _policies_problems(d, path)
+    elif d.policies is not None or d.uncertainties or d.scenarios_file:
+        problems.append(("design", "policies, uncertainties and scenarios_file belong to method 'policies'"))
+    if d.method not in ("file", "scenarios", "policies") and not d.parameters:
         problems.append(("design.parameters", f"method {d.method!r} needs at least one parameter"))
     if d.method == "fast" and d.n <= 64:
         problems.append(("design.n", f"{d.n} is not allowed; allowed: n > 64 for fast (N > 4 M^2 with M = 4)"))
+    if d.scrambles > 1 and d.method != "sobol":
+        problems.append(("design.scrambles", f"{d.scrambles} is not allowed for method {d.method!r}; allowed: 1 "
+                         "(independent scrambles are a sobol design option)"))  # fmt: skip
     if d.method == "sobol" and d.n & (d.n - 1):
         problems.append(("design.n", f"{d.n} is not allowed; allowed: a power of 2 for sobol (balanced sequence)"))
-    if d.method not in ("file", "scenarios") and isinstance(d.parameters, list):
+    if d.method not in ("file", "scenarios", "policies") and isinstance(d.parameters, list):
         field = {"factorial": "design.levels"}.get(d.method, "design.n")
         try:
             check_design_size(design_rows(d.method, len(d.parameters), d.n, levels=d.levels,
-                                          second_order=d.second_order))  # fmt: skip
+                                          second_order=d.second_order, scrambles=d.scrambles))  # fmt: skip
         except ValueError as exc:
             problems.append((field, str(exc)))
     if d.method == "file":
@@ -286,12 +321,15 @@ def load_experiment(path: str | Path) -> Experiment:
     if problems:
         raise ScenarioError(label, problems)
     try:
-        design = make_design(
-            d.method, d.parameters, d.n, seed=f.experiment.master_seed if d.seed is None else d.seed, bounds=bounds,
-            levels=d.levels, second_order=d.second_order, num_levels=d.num_levels,
-            file=(path.parent / d.file) if d.file else None,
-            scenarios=[s if s in bundled else str((path.parent / s).resolve()) for s in d.scenarios],
-        )  # fmt: skip
+        if d.method == "policies":
+            design = _policies_design(d, path, f.experiment.master_seed if d.seed is None else d.seed, bounds)
+        else:
+            design = make_design(
+                d.method, d.parameters, d.n, seed=f.experiment.master_seed if d.seed is None else d.seed,
+                bounds=bounds, levels=d.levels, second_order=d.second_order, num_levels=d.num_levels,
+                file=(path.parent / d.file) if d.file else None, scrambles=d.scrambles,
+                scenarios=[s if s in bundled else str((path.parent / s).resolve()) for s in d.scenarios],
+            )  # fmt: skip
     except ValueError as exc:
         raise ScenarioError(label, [("design", str(exc))]) from None
     return Experiment(
@@ -302,3 +340,66 @@ def load_experiment(path: str | Path) -> Experiment:
         timeseries=f.outcomes.timeseries, overrides=dict(f.scenario_overrides),
         text=path.read_text(encoding="utf-8"), source=path.name, reference=reference,
     )  # fmt: skip
+
+
+def _policies_problems(d: _Design, path: Path) -> list[tuple[str, str]]:
+    """Problems of a ``method = "policies"`` design section, each with its field path."""
+    problems: list[tuple[str, str]] = []
+    if d.parameters:
+        problems.append(("design.parameters", "not used by method 'policies': name the levers in "
+                         "design.policies and the uncertainties in design.uncertainties"))  # fmt: skip
+    pol = d.policies
+    if pol is None:
+        problems.append(("design.policies", "required for method 'policies': rows = [...], file = ... or "
+                         "method = 'factorial' | 'lhs' with parameters"))  # fmt: skip
+    else:
+        given = [k for k in ("rows", "file", "method") if getattr(pol, k) is not None]
+        if len(given) != 1:
+            problems.append(("design.policies", f"give exactly one of rows, file or method (given: {given or 'none'})"))
+        if pol.file is not None and not (path.parent / pol.file).is_file():
+            problems.append(("design.policies.file", f"{pol.file!r}: no such file next to the experiment"))
+        for i, name in enumerate(pol.parameters):
+            problems += _kind_problem(name, True, f"design.policies.parameters[{i}]")
+        for i, row in enumerate(pol.rows or []):
+            for name, v in row.items():
+                if name == "name":
+                    continue
+                where = f"design.policies.rows[{i}].{name}"
+                kind = _kind_problem(name, True, where)
+                if kind:
+                    problems += kind
+                elif isinstance(v, str):
+                    problems.append((where, f"{v!r} is not allowed; allowed: {L.REGISTRY[name].range_text()}"))
+                elif not L.REGISTRY[name].lower <= v <= L.REGISTRY[name].upper:
+                    problems.append((where, f"{v!r} is not allowed; allowed: {L.REGISTRY[name].range_text()}"))
+    if not d.uncertainties and d.scenarios_file is None:
+        problems.append(("design.uncertainties", "required for method 'policies' (or design.scenarios_file)"))
+    if d.uncertainties and d.scenarios_file is not None:
+        problems.append(("design.scenarios_file", "give either design.uncertainties (with n) or a scenarios_file"))
+    for i, name in enumerate(d.uncertainties):
+        problems += _kind_problem(name, False, f"design.uncertainties[{i}]")
+    if d.scenarios_file is not None and not (path.parent / d.scenarios_file).is_file():
+        problems.append(("design.scenarios_file", f"{d.scenarios_file!r}: no such file next to the experiment"))
+    return problems
+
+
+def _kind_problem(name: str, lever: bool, where: str) -> list[tuple[str, str]]:
+    if name not in L.REGISTRY:
+        return [(where, f"unknown parameter {name!r}{_close(name, L.REGISTRY)}; allowed: a name from `ftzsim levers`")]
+    if lever and not L.REGISTRY[name].is_lever:
+        return [(where, f"{name!r} is an uncertainty; allowed here: a lever ({', '.join(L.ZONE_LEVERS[:3])}, ...)")]
+    if not lever and L.REGISTRY[name].is_lever:
+        return [(where, f"{name!r} is a lever; allowed here: an uncertainty ({', '.join(L.UNCERTAINTIES[:3])}, ...)")]
+    return []
+
+
+def _policies_design(d: _Design, path: Path, seed: int, bounds: dict[str, tuple[float, float]]) -> Design:
+    from ftzsim.engine.policies import lever_rows, policies_design, uncertainty_rows
+
+    pol = d.policies
+    assert pol is not None  # checked by _policies_problems
+    levers = lever_rows(pol.rows, file=(path.parent / pol.file) if pol.file else None, method=pol.method,
+                        parameters=pol.parameters, levels=pol.levels, n=pol.n, seed=seed, bounds=bounds)  # fmt: skip
+    scen = uncertainty_rows(d.uncertainties, d.n, seed=seed, bounds=bounds,
+                            file=(path.parent / d.scenarios_file) if d.scenarios_file else None)  # fmt: skip
+    return policies_design(levers, scen, {"n": d.n, "seed": seed}, bounds=bounds)

@@ -25,7 +25,7 @@ import pandas as pd
 
 from ftzsim.io import UserError, write_json, write_parquet
 
-__all__ = ["RunStore", "load_results", "load_timeseries"]
+__all__ = ["TIMING", "RunStore", "load_results", "load_timeseries"]
 
 KEYS = ["row_id", "replicate"]
 
@@ -116,14 +116,63 @@ def _dedupe(df: pd.DataFrame, what: str) -> pd.DataFrame:
     return df[~dup].sort_values(KEYS + (["step"] if "step" in df.columns else []), kind="stable").reset_index(drop=True)
 
 
-def load_results(root: str | Path, with_design: bool = True) -> pd.DataFrame:
+#: Columns of a run's record that are about the machine, not the result: ``wall_s`` (the
+#: run's wall-clock seconds). Left out of :func:`load_results` unless ``timing=True``, so
+#: loaded results depend only on (parameters, seed) and compare exactly across machines.
+TIMING = ("wall_s",)
+
+
+def _read_columns(files: list[Path], columns: list[str] | None) -> pd.DataFrame:
+    """Read ``columns`` (all if None) of Parquet ``files`` as one frame through
+    ``pyarrow.dataset``: only those columns are read from disk, so a store larger than memory
+    can be analysed an outcome at a time. Chunks written before a column existed give nulls."""
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+    import pyarrow.parquet as pq
+
+    schema = pa.unify_schemas([pq.read_schema(f) for f in files])
+    if columns is not None:
+        missing = [c for c in columns if c not in schema.names]
+        if missing:
+            raise UserError(f"unknown columns {missing}; stored: {', '.join(schema.names)}")
+    table = ds.dataset([str(f) for f in files], schema=schema, format="parquet").to_table(columns=columns)
+    return table.to_pandas()
+
+
+def load_results(root: str | Path, with_design: bool = True, columns: list[str] | None = None,
+                 timing: bool = False) -> pd.DataFrame:  # fmt: skip
     """All finished runs of a sweep as one DataFrame, sorted by (row_id, replicate), with the
-    design's parameter columns joined. Duplicates (which resume never writes) are dropped."""
+    design's parameter columns joined. Duplicates (which resume never writes) are dropped.
+
+    Parameters
+    ----------
+    columns : list of str, optional
+        Read only these outcome (and design) columns besides ``row_id``, ``replicate`` and
+        ``seed``: the other columns are never read from disk.
+    timing : bool
+        Also return ``wall_s``, each run's wall-clock seconds (see :data:`TIMING`).
+    """
     store = RunStore(root)
     store.manifest()
-    df = _dedupe(store._read_folder(store.chunks), "results")
+    files = sorted(store.chunks.glob("*.parquet"))
+    if not files:
+        return pd.DataFrame(columns=KEYS)
+    design_cols = None
+    if columns is not None:
+        design = store.design() if with_design else pd.DataFrame(columns=["row_id"])
+        design_cols = [c for c in columns if c in design.columns and c not in KEYS]
+        chunk_cols = list(dict.fromkeys([*KEYS, "seed", *(c for c in columns if c not in design_cols),
+                                         *(TIMING if timing else ())]))  # fmt: skip
+        df = _read_columns(files, chunk_cols)
+    else:
+        df = _read_columns(files, None)
+        if not timing:
+            df = df.drop(columns=[c for c in TIMING if c in df.columns])
+    df = _dedupe(df, "results")
     if with_design and not df.empty:
         design = store.design()
+        if design_cols is not None:
+            design = design[["row_id", *design_cols]]
         df = df.merge(design, on="row_id", how="left", validate="many_to_one")
     return df
 

@@ -7,6 +7,7 @@ same store and runners.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -58,6 +59,10 @@ def sweep_function(
     A new sweep refuses a non-empty ``out`` (unless ``overwrite``); ``resume`` and
     ``retry_failed`` need an existing sweep of the same experiment (same hash).
     """
+    from ftzsim.engine.workers import prepare_function
+
+    parallel = backend == "dask" or scheduler is not None or (workers or os.cpu_count() or 1) > 1
+    fn = prepare_function(fn, parallel, local_processes=scheduler is None)  # before anything is written
     store = RunStore(out)
     seeds = replicate_seeds(master_seed, replicates)
     if resume or retry_failed:

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["ISHIGAMI_S1", "ISHIGAMI_ST", "ishigami", "ishigami_policy", "ishigami_reference", "sometimes_fails"]
+__all__ = [
+    "G_A",
+    "ISHIGAMI_S1",
+    "ISHIGAMI_ST",
+    "g_function",
+    "g_indices",
+    "ishigami",
+    "ishigami_policy",
+    "ishigami_reference",
+    "lever_effects",
+    "planted_box",
+    "policy_times_scenario",
+    "sometimes_fails",
+]
 
 #: Analytic indices of the Ishigami function with a = 7, b = 0.1 (Ishigami & Homma 1990;
 #: Saltelli et al. 2008, Global Sensitivity Analysis: The Primer).
@@ -59,3 +72,60 @@ def ishigami_reference(params: dict, seed: int) -> dict[str, float]:
     """Its 'reference' run: the same level and seed shock, without the Ishigami term, so the
     paired difference is exactly the Ishigami function (known Sobol indices)."""
     return {"y": 100.0 + _seed_noise(seed)}
+
+
+def lever_effects(params: dict, seed: int) -> dict[str, float]:
+    """Two outcomes whose lever effects are known in closed form (to test the effect card).
+
+    ``y = (1 + 0.5 x + 0.25 z) u (1 + 0.1 (seed mod 7))``: moving ``x`` from 0 to 1 (``z`` at
+    its default 0) raises ``y`` by exactly 50 %, ``z`` from 0 to 4 by exactly 100 %, for every
+    ``u`` -- but only when both runs of a pair share the seed (the seed factor cancels).
+    ``w = 10 u x + (seed mod 5) + 1``: moving ``x`` from 0 to 1 adds exactly ``10 u``.
+    """
+    x, z, u = params.get("x", 0.0), params.get("z", 0.0), params.get("u", 1.0)
+    noise = 1.0 + 0.1 * (seed % 7)
+    return {"y": (1.0 + 0.5 * x + 0.25 * z) * u * noise, "w": 10.0 * u * x + seed % 5 + 1.0}
+
+
+def policy_times_scenario(params: dict, seed: int) -> dict[str, float]:
+    """``y = p * s`` of a policy value ``p`` and a scenario value ``s`` (deterministic), and
+    ``noisy = y + seed noise`` (to check that robustness averages replicates): regret tables
+    of it can be worked out by hand (tests/decision/test_robustness.py)."""
+    y = float(params["p"]) * float(params["s"])
+    return {"y": y, "noisy": y + (seed % 5 - 2) * 0.1}
+
+
+def planted_box(params: dict, seed: int) -> dict[str, float]:
+    """1 inside x1 in [0.2, 0.5] and x3 in [0.6, 0.9], 0 outside, plus seeded normal noise
+    (sd 0.1): scenario discovery must find that box (tests/decision/test_discovery.py)."""
+    import numpy as np
+
+    inside = 0.2 <= params["x1"] <= 0.5 and 0.6 <= params["x3"] <= 0.9
+    # noise drawn from the seed and the inputs: every row its own draw, reproducibly
+    key = [seed, *(int(float(v) * 2**32) for _, v in sorted(params.items()))]
+    return {"y": float(inside) + 0.1 * float(np.random.default_rng(np.random.SeedSequence(key)).standard_normal())}
+
+
+#: Coefficients of Sobol's G-function used in the tests: small a = important input.
+G_A = (0.0, 1.0, 4.5, 9.0, 99.0)
+
+
+def g_function(X, a=G_A):
+    """Sobol's G-function ``prod_i (|4 x_i - 2| + a_i) / (1 + a_i)`` on [0, 1]^D, vectorised
+    over the rows of ``X`` (Saltelli et al. 2008, The Primer, §3.6)."""
+    import numpy as np
+
+    X = np.atleast_2d(np.asarray(X, dtype=float))
+    a = np.asarray(a, dtype=float)
+    return np.prod((np.abs(4 * X - 2) + a) / (1 + a), axis=1)
+
+
+def g_indices(a=G_A) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Analytic first-order and total indices of :func:`g_function`:
+    ``V_i = 1 / (3 (1 + a_i)^2)``, ``V = prod(1 + V_i) - 1``, ``S_i = V_i / V``,
+    ``ST_i = V_i prod_{j != i}(1 + V_j) / V``."""
+    v = [1 / (3 * (1 + ai) ** 2) for ai in a]
+    total = math.prod(1 + vi for vi in v) - 1
+    s1 = tuple(vi / total for vi in v)
+    st = tuple(vi * math.prod(1 + vj for j, vj in enumerate(v) if j != i) / total for i, vi in enumerate(v))
+    return s1, st

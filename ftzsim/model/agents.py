@@ -258,4 +258,4 @@ class FirmAgent(Agent):
     def step(self) -> None:
         """Run the firm rule for this firm alone (the same code the population runs)."""
         m = self.model
-        m.firms.step(m.zone_inputs(), m.rng_firms, m.steps, idx=np.array([self.index]))
+        m.firms.step(m.zone_inputs(), m.steps, idx=np.array([self.index]))

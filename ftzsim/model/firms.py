@@ -43,11 +43,14 @@ __all__ = ["APPROVED", "DS", "ECOM", "GOODS", "NONE", "PENDING", "FirmPopulation
 
 GOODS, ECOM, DS = 0, 1, 2
 NONE, PENDING, APPROVED = 0, 1, 2
-#: digital boost by sector, relative to ``digital_boost``: goods firms gain half as much
-#: from being digital as online sellers and services firms (assumption; a4 on data-intensity).
+#: digital boost by sector, relative to ``digital_boost``: goods firms gain less from being
+#: digital than online sellers and services firms (a4). Default of a population built alone;
+#: the model sets ``sector_boost`` from ``goods_digital_boost_share``. Services must stay at
+#: 1: the kernel reuses a services firm's revenue multiplier as its activity.
 SECTOR_BOOST = np.array([0.5, 1.0, 1.0])
 #: weight of an e-commerce exporter's data flows in incident risk relative to a services
 #: firm exporting data (it moves customer and payment data, less than a services firm).
+#: Default of a population built alone; the model sets it from ``ecommerce_data_risk``.
 SECTOR_DATA_RISK = np.array([0.0, 0.3, 1.0])
 
 
@@ -82,15 +85,28 @@ class FirmPopulation:
     services), ``size`` (sales size ``φ^{σ-1}``, Pareto), ``weight`` (real firms per agent),
     ``sme``, ``compliance``, ``tiebreak``. Dynamic: ``digital_level``, ``adopted``,
     ``approval``, ``applied_step``, ``exports`` (quarterly, by bloc), ``incident``.
+
+    ``key`` (a 64-bit integer the model draws from its firm stream) keys the counter-based
+    generator the rule draws its uniforms from (:func:`ftzsim.model.kernel.firm_uniforms`):
+    firm ``i``'s numbers in quarter ``t`` depend on ``(key, t, i)`` only.
+
+    Static columns that only enter probabilities (``sqrt_size_rel``, ``risk``, ``volume``)
+    are float32: rounding moves a probability by at most 6e-8 of itself, so it flips a draw
+    with a chance below 6e-8, nothing next to a run's sampling noise, and the kernel reads
+    half the bytes. Columns that enter flows (``size``, ``weight``) and the state
+    (``digital_level``) stay float64; ``zs`` = 3 zone + sector is int32.
     """
 
-    def __init__(self, zone, sector, size, weight, compliance, digital_level, adopted, tiebreak, n_zones, n_blocs):
+    def __init__(
+        self, zone, sector, size, weight, compliance, digital_level, adopted, tiebreak, n_zones, n_blocs, *, key
+    ):
         n = len(zone)
         self.n = n
         self.n_zones = n_zones
+        self.key = np.uint64(key)
         self.zone = np.asarray(zone, dtype=np.int32)
         self.sector = np.asarray(sector, dtype=np.int8)
-        self.zs = self.zone * 3 + self.sector
+        self.zs = (self.zone * 3 + self.sector).astype(np.int32)
         self.size = np.asarray(size, dtype=float)
         self.weight = np.asarray(weight, dtype=float)
         self.compliance = np.asarray(compliance, dtype=float)
@@ -104,39 +120,52 @@ class FirmPopulation:
         # derived static quantities used every quarter
         med = np.median(self.size) if n else 1.0
         self.size_rel = self.size / med
-        self.sqrt_size_rel = np.sqrt(self.size_rel)
+        self.sqrt_size_rel = np.sqrt(self.size_rel).astype(np.float32)
         self._all = np.arange(n, dtype=np.int64)
         self.sme = self.size_rel < np.quantile(self.size_rel, 0.8) if n else np.zeros(0, bool)
-        self.boost_coef = SECTOR_BOOST[self.sector].astype(float)
         mean_nc = max(1e-9, float(np.mean(1 - self.compliance))) if n else 1.0
-        self.risk = (1 - self.compliance) / mean_nc
-        self.volume = np.clip(self.size_rel**0.25, 0.5, 3.0)
-        self.data_risk = SECTOR_DATA_RISK[self.sector].astype(float)
+        self.risk = ((1 - self.compliance) / mean_nc).astype(np.float32)
+        self.volume = np.clip(self.size_rel**0.25, 0.5, 3.0).astype(np.float32)
         self.is_ds = self.sector == DS
+        #: digital boost and data-flow weight in incident risk by sector (goods, e-commerce,
+        #: services); the model sets them from its parameters. Per sector, not per firm: the
+        #: kernel reads 3 numbers instead of two float64 columns.
+        self.sector_boost = SECTOR_BOOST.copy()
+        self.sector_data_risk = SECTOR_DATA_RISK.copy()
+
+    @property
+    def boost_coef(self) -> np.ndarray:
+        """Each firm's digital boost relative to ``digital_boost`` (its sector's)."""
+        return self.sector_boost[self.sector]
+
+    @property
+    def data_risk(self) -> np.ndarray:
+        """Each firm's data-flow weight in incident risk (its sector's)."""
+        return self.sector_data_risk[self.sector]
 
     # ------------------------------------------------------------------ the firm rule
     def potential(self, inp: ZoneInputs, idx=None) -> tuple[np.ndarray, np.ndarray]:
         """Full-approval annual revenue by bloc and fixed cost per bloc for firms ``idx``."""
         idx = np.arange(self.n) if idx is None else np.asarray(idx, dtype=np.int64)
-        return firm_potential(idx, self.zs, self.size, self.boost_coef, self.digital_level, inp.revenue,
+        return firm_potential(idx, self.zs, self.size, self.sector_boost, self.digital_level, inp.revenue,
                               inp.fixed_cost, inp.boost, inp.fixed_cost_digital_cut)  # fmt: skip
 
-    def step(self, inp: ZoneInputs, rng: np.random.Generator, t: int, idx=None) -> np.ndarray:
+    def step(self, inp: ZoneInputs, t: int, idx=None) -> np.ndarray:
         """Run the firm rule for all firms (``idx=None``) or the firms in ``idx``.
 
         Order within the quarter: adoption and digital maturity, then export decisions and
-        values, then data-export applications, then incidents. Three uniforms per firm come
-        from ``rng`` (the model's firm stream; float32, as the probabilities compared with them
-        need no finer resolution than 6e-8). Returns the per-zone totals of the firms
-        stepped (zones x len(:data:`ftzsim.model.kernel.ACC`)).
+        values, then data-export applications, then incidents. Each firm draws three
+        uniforms keyed by ``(self.key, t, firm index)`` inside the kernel, so stepping one
+        firm, a subset or all of them, in any order, gives each firm the same numbers.
+        Returns the per-zone totals of the firms stepped (zones x
+        len(:data:`ftzsim.model.kernel.ACC`)).
         """
         idx = self._all if idx is None else np.asarray(idx, dtype=np.int64)
-        u = rng.random((3, len(idx)), dtype=np.float32)  # probabilities need no more precision
         acc = np.zeros((self.n_zones, len(ACC)))
         firm_quarter(
-            idx, u, t,
-            self.zone, self.sector, self.zs, self.size, self.sqrt_size_rel, self.sme, self.weight, self.risk,
-            self.volume, self.data_risk, self.boost_coef,
+            idx, self.key, t,
+            self.zs, self.size, self.sqrt_size_rel, self.sme, self.weight, self.risk, self.volume,
+            self.sector_boost, self.sector_data_risk,
             self.digital_level, self.adopted, self.approval, self.applied_step, self.exports, self.incident,
             inp.revenue, inp.fixed_cost, inp.hazard, inp.gain, inp.subsidy, inp.maturity, inp.green, inp.incident,
             inp.inspection, inp.sigma, inp.boost, inp.fixed_cost_digital_cut, inp.pending_penalty, inp.adoption_cost,

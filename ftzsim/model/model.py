@@ -178,13 +178,14 @@ class FTZModel(mesa.Model):
         adopted = rng.random(n) < p_adopt
         digital = np.where(adopted, rng.uniform(0.3, 0.8, n), digital)
         tiebreak = rng.random(n)
+        key = self.rng_firms.integers(2**64, dtype=np.uint64)  # keys the firms' counter-based draws
         self.firms = FirmPopulation(
-            zone_idx, sector, size, weight, compliance, digital, adopted, tiebreak, Z, len(BLOCS)
+            zone_idx, sector, size, weight, compliance, digital, adopted, tiebreak, Z, len(BLOCS), key=key
         )
         # an e-commerce exporter moves customer and payment data: a lighter incident risk
-        self.firms.data_risk = np.array([0.0, self.params["ecommerce_data_risk"], 1.0])[self.firms.sector]
+        self.firms.sector_data_risk = np.array([0.0, self.params["ecommerce_data_risk"], 1.0])
         # goods firms gain less from being digital than online sellers and services firms (a4)
-        self.firms.boost_coef = np.array([self.params["goods_digital_boost_share"], 1.0, 1.0])[self.firms.sector]
+        self.firms.sector_boost = np.array([self.params["goods_digital_boost_share"], 1.0, 1.0])
         self.n_agents = n_agents
         self.real_firms = real
         self.zones.n_ds_agents = np.bincount(zone_idx[sector == DS], minlength=Z)
@@ -264,7 +265,7 @@ class FTZModel(mesa.Model):
         # 3. firms (vectorised) and 4. incidents
         inp = zp.inputs(t)
         self._inputs = (t, inp)
-        acc = self.firms.step(inp, self.rng_firms, t)
+        acc = self.firms.step(inp, t)
         zp.approved_now += acc[:, ACC.index("green")]
         zp.grow_productivity()
         # 5. collect (real-firm incident counts use their own stream: two uniforms per zone)

@@ -43,7 +43,6 @@ def test_morris_screening_smoke(tmp_path):
 
     mu = table.query("index == 'mu_star' and outcome == 'final_adoption_rate'").set_index("parameter")["value"]
     assert set(mu.index) == set(REGISTRY)  # every registry parameter screened
-    assert (mu >= 0).all()
     # adoption cannot depend on the trade block's distance elasticity, but does on Bass q
     assert mu["bass_q"] > 10 * mu["distance_elasticity"]
 

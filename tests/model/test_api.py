@@ -70,7 +70,8 @@ def test_frames_carry_their_units():
 def test_zone_agent_step_equals_the_batch_step():
     """Stepping zone agents one by one uses each zone's row of the quarter's one draw, so the
     zones end where the model's batch zone rule takes them."""
-    kw = dict(rng=5, quarters=8, n_firms=2000, pilot_rate=0.05, imitation_rate=0.5, build_firm_agents=False)
+    # a seed whose quarter 4 has imitations (about 1 in 3 seeds has none; the guard below)
+    kw = dict(rng=2, quarters=8, n_firms=2000, pilot_rate=0.05, imitation_rate=0.5, build_firm_agents=False)
     a, b = FTZModel("baseline", **kw), FTZModel("baseline", **kw)
     a.run(4)
     b.run(4)

@@ -109,6 +109,10 @@ def test_sectors_and_weights_are_conserved():
     assert m.real_firms.sum() == pytest.approx(m.constants["real_firms"])
 
 
-def test_lever_list_matches_model_storage():
-    m = FTZModel("classroom", rng=1)
-    assert list(m.zone_agents[0].levers) == list(ZONE_LEVERS)
+def test_each_lever_name_reads_its_own_column():
+    """Distinct targets per lever come back under the right names (a column mix-up between the
+    registry's order and the model's storage would swap them)."""
+    values = {name: round(0.05 + 0.07 * i, 2) for i, name in enumerate(ZONE_LEVERS)}
+    m = FTZModel("classroom", rng=1, **values)
+    for z in m.zone_agents:
+        assert dict(z.targets) == values

