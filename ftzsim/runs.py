@@ -118,6 +118,9 @@ def run_manifest(rep: Replicates, *, seed: int, overrides: dict[str, Any]) -> di
         "levers": dict(cfg.levers),
         "zone_levers": {z: dict(v) for z, v in cfg.zone_levers.items()},
         **{k: cfg_dict[k] for k in ("schedule", "network", "constants")},
+        # the run's own zone network, so figures draw these ties and not a re-derived guess
+        "zones": list(model.zone_names),
+        "network_edges": [[a, b, d["weight"], list(d["kinds"])] for a, b, d in model.graph.edges(data=True)],
         "uncertainties": dict(cfg.uncertainties),
         "calibrated": cfg.calibration is not None,
         "summary": rep.summaries if len(rep.seeds) > 1 else rep.summaries[0],

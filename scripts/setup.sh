@@ -27,3 +27,14 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet -e ".[dev]"
   touch "$stamp"
 fi
+
+# a font that draws Chinese, for figures drawn with --lang zh (Debian's WenQuanYi Micro Hei)
+if ! fc-list 2>/dev/null | grep -qi -E "wenquanyi|noto sans cjk"; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    (apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1 || \
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null)) || \
+      echo "note: could not install fonts-wqy-microhei: --lang zh figures will be refused" >&2
+  else
+    echo "note: no CJK font and not root: install fonts-wqy-microhei for --lang zh figures" >&2
+  fi
+fi

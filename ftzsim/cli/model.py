@@ -109,7 +109,9 @@ def run_cmd(
         typer.Option("--set", help="lever=value, uncertainty=value or zone.NAME.lever=value; repeatable"),
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="replace an earlier run in --out (nothing else)")] = False,
-    figures: Annotated[bool, typer.Option(help="also draw the run's figures (PNG and PDF)")] = False,
+    figures: Annotated[
+        bool, typer.Option(help="also draw the run's figures (PNG at 300 dpi and PDF, each with its data CSV and JSON)")
+    ] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bar or summary")] = False,
 ) -> None:
     """Run a scenario and write national.parquet, zones.parquet, annual.parquet and manifest.json.
@@ -156,6 +158,11 @@ def _run(scenario, out, seed, replicates, overrides, overwrite, figures, quiet) 
         if replicates > 1:
             typer.echo(f"median of {replicates} replicates")
         _echo_table(rows, ["year", *report])
+        from ftzsim.analysis.labels import annual_unit, label
+
+        # the columns in words, with their units, from the outcome list
+        for n in report:
+            typer.echo(f"  {n}: {label(n)} ({annual_unit(n)})")
         typer.echo(
             f"\n{cfg.name}: {model.quarters} quarters x {replicates} run(s), "
             f"{int(model.n_agents.sum()):,} firm agents, "

@@ -71,6 +71,11 @@ def app_cmd(
         raise UserError(f"--host {host!r} --port {port}: cannot listen there ({exc.strerror or exc})") from None
     app_file = Path(ftzsim.__file__).with_name("app.py")
     env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    from ftzsim.app_assets import offline_cdn_dir
+
+    cdn = offline_cdn_dir()  # charts drawn from the installed assets, no internet needed
+    if cdn is not None:
+        env.setdefault("SOLARA_ASSETS_PROXY_CACHE_DIR", str(cdn))
     # production mode: no file watcher or auto-reload (a user runs the app, not develops it; the
     # watcher also fails where inotify instances run out, as on busy CI machines)
     cmd = [sys.executable, "-m", "solara", "run", str(app_file), "--host", host, "--port", str(port), "--production"]

@@ -1,4 +1,5 @@
-"""Every notebook in notebooks/ runs top to bottom in a fresh kernel (examples are tests)."""
+"""Every notebook in notebooks/ runs top to bottom in a fresh kernel (examples are tests), checks
+the facts it teaches with assert cells, and offers its exercise's solution collapsed."""
 
 from __future__ import annotations
 
@@ -28,3 +29,16 @@ def test_notebook_runs_in_a_fresh_kernel(path, tmp_path):
         if cell.cell_type == "code" and "plt.show()" in cell.source:
             images = [o for o in cell.outputs if "image/png" in o.get("data", {})]
             assert images, f"{path.name}: a cell calling plt.show() displayed no figure"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_asserts_what_it_teaches_and_hides_its_solution(path):
+    """A teaching notebook checks its claims (so a model change that breaks a lesson fails CI)
+    and ships its solution as a code cell collapsed in JupyterLab (run in CI like the rest)."""
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    asserts = sum(line.lstrip().startswith("assert ") for c in code for line in c.source.splitlines())
+    assert asserts >= 3, f"{path.name}: {asserts} assert lines; a notebook checks the facts it teaches"
+    solutions = [c for c in code if "solution" in c.metadata.get("tags", [])]
+    assert solutions, f"{path.name}: no cell tagged 'solution'"
+    assert all(c.metadata.get("jupyter", {}).get("source_hidden") for c in solutions), "solutions start collapsed"
