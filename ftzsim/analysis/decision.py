@@ -9,9 +9,7 @@ line writes. :func:`save_figure` writes a figure with its data (``FIG.csv``) and
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -20,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ftzsim.analysis.figures import PALETTE
-from ftzsim.io import _publish, provenance, write_json
+from ftzsim.io import atomic_write, provenance, write_json
 
 __all__ = [
     "box_plot",
@@ -164,9 +162,10 @@ def box_plot(boxes: pd.DataFrame, bounds: dict[str, tuple[float, float]], box: i
 
 
 def save_figure(fig, out: str | Path, data: pd.DataFrame, meta: dict) -> list[Path]:
-    """Write ``fig`` to ``out`` (suffix .png, .pdf or .svg), ``out``.csv with ``data`` and
-    ``out``.json with ``meta`` plus provenance; each written under a temporary name and
-    renamed, so no file is ever half-written. Returns the three paths."""
+    """Write ``fig`` to ``out`` (suffix .png, .pdf or .svg) with ``meta`` and provenance in
+    the file's own metadata, ``out``.csv with ``data`` (what is drawn) and ``out``.json with
+    the same metadata; each under a temporary name and renamed, so no file is ever
+    half-written. Every figure command writes through this function. Returns the three paths."""
     out = Path(out)
     prov = provenance()
     meta = {**meta, "ftzsim": prov["packages"]["ftzsim"], "git_revision": prov["git_revision"],
@@ -174,23 +173,11 @@ def save_figure(fig, out: str | Path, data: pd.DataFrame, meta: dict) -> list[Pa
     text = json.dumps(meta, default=str)
     file_meta = {"png": {"Software": "ftzsim", "Description": text}, "pdf": {"Creator": "ftzsim", "Subject": text},
                  "svg": {"Creator": "ftzsim", "Description": text}}[out.suffix[1:]]  # fmt: skip
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=out.suffix, dir=out.resolve().parent)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, metadata=file_meta)
-        _publish(tmp)
-        os.replace(tmp, out)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with atomic_write(out) as tmp:
+        fig.savefig(tmp, format=out.suffix[1:], metadata=file_meta)
     csv = out.with_name(out.name + ".csv")
-    fd, tmp = tempfile.mkstemp(prefix=f".{csv.name}.", dir=out.resolve().parent)
-    os.close(fd)
-    try:
+    with atomic_write(csv) as tmp:
         data.to_csv(tmp, index=False)
-        _publish(tmp)
-        os.replace(tmp, csv)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
     js = write_json({**meta, **prov, "figure": out.name, "data": csv.name}, out.with_name(out.name + ".json"))
     return [out, csv, js]
 
@@ -198,12 +185,6 @@ def save_figure(fig, out: str | Path, data: pd.DataFrame, meta: dict) -> list[Pa
 def write_text(text: str, path: str | Path) -> Path:
     """Write ``text`` to ``path`` under a temporary name and rename it: complete or absent."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.resolve().parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        _publish(tmp)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with atomic_write(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
     return path

@@ -9,9 +9,6 @@ temporary name and renamed when complete.
 from __future__ import annotations
 
 import json
-import os
-import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -19,7 +16,7 @@ from typing import Annotated
 import pandas as pd
 import typer
 
-from ftzsim.io import UserError, _publish, atomic_write, provenance, write_json
+from ftzsim.io import UserError
 from ftzsim.levers import REGISTRY
 from ftzsim.outcomes import NATIONAL_OUTCOMES
 
@@ -371,35 +368,17 @@ def make_figure(kind: str, src: Path, out: Path, **opts) -> dict:
             f"INPUT {src}: cannot be read as a {kind} input ({str(exc)[:200]}); "
             "allowed: a run or sweep directory written by ftzsim, or a .parquet/.csv table"
         ) from None
-    prov = provenance()
-    meta = {"ftzsim": prov["packages"]["ftzsim"], "git_revision": prov["git_revision"], "kind": kind,
-            "input": src.name, "options": {k: v for k, v in opts.items() if v is not None},
-            "command": " ".join(["ftzsim", *sys.argv[1:]])}  # fmt: skip
+    from ftzsim.analysis.decision import save_figure
+
+    meta = {"kind": kind, "input": src.name, "options": {k: v for k, v in opts.items() if v is not None}}
     with plt.rc_context(rc):
         fig, ax = plt.subplots(figsize=(6.4, 5.0) if kind == "map" else (6.4, 4.0), layout="constrained")
         try:
             caption(fig, draw(ax))
-        except BaseException:
-            plt.close(fig)
-            raise
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=out.suffix, dir=out.resolve().parent)
-        os.close(fd)
-        text = json.dumps(meta)
-        file_meta = {"png": {"Software": "ftzsim", "Description": text},
-                     "pdf": {"Creator": "ftzsim", "Subject": text},
-                     "svg": {"Creator": "ftzsim", "Description": text}}[out.suffix[1:]]  # fmt: skip
-        try:
-            fig.savefig(tmp, metadata=file_meta)
-            _publish(tmp)
-            os.replace(tmp, out)
+            js = save_figure(fig, out, data, meta)[2]
         finally:
-            Path(tmp).unlink(missing_ok=True)
             plt.close(fig)
-    csv = out.with_name(out.name + ".csv")
-    with atomic_write(csv) as tmp:
-        data.to_csv(tmp, index=False)
-    write_json({**meta, "figure": out.name, "data": csv.name}, out.with_name(out.name + ".json"))
-    return meta
+    return json.loads(js.read_text(encoding="utf-8"))
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,7 @@ import pytest
 
 from ftzsim.cli import main
 from ftzsim.engine.effects import (
+    DEFAULT_OUTCOMES,
     MARK_END,
     MARK_START,
     effect_card,
@@ -53,7 +54,8 @@ def test_known_relative_effects_hold_for_every_row_and_replicate(synthetic):
 
 def test_known_absolute_effects_follow_the_lhs_rows(synthetic):
     """w = 10 u x + (seed mod 5) + 1: x 0->1 adds exactly 10 u; low/high_abs are the 5th/95th
-    percentiles of 10 u over the LHS rows; z does not enter w (zero effect)."""
+    percentiles of 10 u over the LHS rows and the defaults row (u = 1), so the band holds the
+    default effect; z does not enter w (zero effect)."""
     out, _, card = synthetic
     design = pd.read_parquet(out / "design.parquet")
     u_lhs = design[design["u_row"] > 0].groupby("u_row")["u"].first().to_numpy()
@@ -61,8 +63,10 @@ def test_known_absolute_effects_follow_the_lhs_rows(synthetic):
     assert (design.loc[design["u_row"] == 0, "u"] == 1.0).all()  # the defaults row
     w = card[card["outcome"] == "w"].set_index("lever")
     assert w.loc["x", "mid_abs"] == pytest.approx(10.0)
-    assert w.loc["x", "low_abs"] == pytest.approx(np.percentile(10 * u_lhs, 5))
-    assert w.loc["x", "high_abs"] == pytest.approx(np.percentile(10 * u_lhs, 95))
+    u_all = np.append(u_lhs, 1.0)
+    assert w.loc["x", "low_abs"] == pytest.approx(np.percentile(10 * u_all, 5))
+    assert w.loc["x", "high_abs"] == pytest.approx(np.percentile(10 * u_all, 95))
+    assert w.loc["x", "low_abs"] <= w.loc["x", "mid_abs"] <= w.loc["x", "high_abs"]
     assert w.loc["z", ["mid", "low", "high", "mid_abs"]].tolist() == pytest.approx([0, 0, 0, 0], abs=1e-12)
     # relative effect of x on w at the defaults: 10 / ((seed mod 5) + 1), averaged over replicates
     seeds = replicate_seeds(11, 3)
@@ -129,7 +133,8 @@ def test_cli_writes_the_card_files(cli_card):
     for name in ("effects.csv", "effects.md", "effects.png", "effects.pdf", "effects.json"):
         assert (out / name).stat().st_size > 0, name
     card = pd.read_csv(out / "effects.csv")
-    assert card.groupby("lever").size().to_dict() == {"data_openness": 4, "single_window": 4}
+    n = len(DEFAULT_OUTCOMES)
+    assert card.groupby("lever").size().to_dict() == {"data_openness": n, "single_window": n}
     assert (card["n_runs"] == 2 * 3 * 2).all()  # low/high x (defaults + 2 LHS rows) x 2 replicates
     md = (out / "effects.md").read_text(encoding="utf-8")
     assert "| Cross-border data openness (`data_openness`, 0 → 1) |" in md
@@ -259,7 +264,7 @@ def test_card_firm_count_defaults_to_card_firms_or_the_scenarios_if_fewer(classr
     assert card.attrs["n_firms"] == 600 == card.attrs["scenario_firms"] < CARD_FIRMS
     assert "(600 firms)" in header_text(card.attrs)
     big = {**card.attrs, "n_firms": CARD_FIRMS, "scenario_firms": 20_000}
-    assert "(5,000 firms; the scenario has 20,000)" in header_text(big)
+    assert f"({CARD_FIRMS:,} firms; the scenario has 20,000)" in header_text(big)
 
 
 def test_lever_run_passes_only_the_overrides_and_whole_numbers_for_integer_parameters():
