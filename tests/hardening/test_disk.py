@@ -118,3 +118,47 @@ def test_disk_failing_mid_sweep_stops_clearly_and_resume_completes(tmp_path, sma
     assert len(got) == 600
     pd.testing.assert_frame_equal(got, want, check_exact=True)
     assert RunStore(out).manifest()["status"] == "complete"
+
+
+SOBOL = """
+[experiment]
+name = "disk_sensitivity"
+scenario = "classroom"
+master_seed = 4
+
+[design]
+method = "sobol"
+n = 4
+parameters = ["data_openness", "bass_q"]
+second_order = false
+
+[outcomes]
+names = ["final_ds_exports"]
+
+[scenario_overrides]
+quarters = 4
+"""
+
+
+def test_sensitivity_and_plot_on_a_full_disk_fail_clearly_and_leave_no_truncated_file(tmp_path, small_disk):
+    """A full disk while ``sensitivity`` or ``plot`` writes: exit 1 with a plain message (a
+    system problem, not the user's input), no traceback, and no file left looking complete."""
+    from ftzsim.cli import main
+
+    exp = tmp_path / "e.toml"
+    exp.write_text(SOBOL, encoding="utf-8")
+    sweep_dir = small_disk / "s"
+    assert main(["sweep", str(exp), "--out", str(sweep_dir), "--workers", "1", "--quiet"]) == 0
+    run_dir = tmp_path / "run"
+    assert main(["run", "classroom", "--steps", "4", "--out", str(run_dir), "--quiet"]) == 0
+    fill(small_disk)
+    sens = ftzsim("sensitivity", str(sweep_dir), "--outcome", "final_ds_exports")
+    out, err = sens.communicate(timeout=300)
+    assert sens.returncode == 1 and "Traceback" not in err and "error:" in err, err
+    written = list((sweep_dir / "sensitivity").glob("*")) if (sweep_dir / "sensitivity").exists() else []
+    assert not [p for p in written if p.suffix in (".csv", ".png", ".json", ".parquet")], written
+    fig = small_disk / "fig.png"
+    plot = ftzsim("plot", "national", str(run_dir), "--out", str(fig))
+    out, err = plot.communicate(timeout=300)
+    assert plot.returncode == 1 and "Traceback" not in err and "error:" in err, err
+    assert not fig.exists() and not list(small_disk.glob(".fig.png*"))
