@@ -153,12 +153,12 @@ def test_sensitivity_and_plot_on_a_full_disk_fail_clearly_and_leave_no_truncated
     assert main(["run", "classroom", "--steps", "4", "--out", str(run_dir), "--quiet"]) == 0
     fill(small_disk)
     sens = ftzsim("sensitivity", str(sweep_dir), "--outcome", "final_ds_exports")
-    out, err = sens.communicate(timeout=300)
+    _, err = sens.communicate(timeout=300)
     assert sens.returncode == 1 and "Traceback" not in err and "error:" in err, err
     written = list((sweep_dir / "sensitivity").glob("*")) if (sweep_dir / "sensitivity").exists() else []
     assert not [p for p in written if p.suffix in (".csv", ".png", ".json", ".parquet")], written
     fig = small_disk / "fig.png"
     plot = ftzsim("plot", "national", str(run_dir), "--out", str(fig))
-    out, err = plot.communicate(timeout=300)
+    _, err = plot.communicate(timeout=300)
     assert plot.returncode == 1 and "Traceback" not in err and "error:" in err, err
     assert not fig.exists() and not list(small_disk.glob(".fig.png*"))
