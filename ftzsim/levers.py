@@ -440,6 +440,7 @@ _UNCERTAIN = [
         "evidence bands)",
         label="Restrictiveness semi-elasticity",
         label_zh="数字服务贸易限制指数半弹性",
+        fittable=True,
     ),
     Parameter(
         "alignment_effect",
@@ -518,6 +519,7 @@ _UNCERTAIN = [
         "e1 (Sultan, Farley & Lehmann 1990)",
         label="Bass innovation p",
         label_zh="Bass创新系数p",
+        fittable=True,
     ),
     Parameter(
         "bass_q",
@@ -531,6 +533,7 @@ _UNCERTAIN = [
         label="Bass imitation q",
         label_zh="Bass模仿系数q",
         slider=True,
+        fittable=True,
     ),
     Parameter(
         "peer_weight",
@@ -543,6 +546,7 @@ _UNCERTAIN = [
         "DESIGN §3 peer effects across linked zones; assumption",
         label="Peer weight of linked zones",
         label_zh="关联自贸区同伴权重",
+        fittable=True,
     ),
     Parameter(
         "adoption_cost",
@@ -555,6 +559,7 @@ _UNCERTAIN = [
         "000 §3 industry: SMEs cannot afford or see the value; assumption",
         label="Adoption cost",
         label_zh="数字化转型成本",
+        fittable=True,
     ),
     Parameter(
         "digital_boost",
@@ -567,6 +572,7 @@ _UNCERTAIN = [
         "a4 (ITIF 2021) and b2 (Freund & Weinhold 2004) bound it; assumption",
         label="Export gain of digital firms",
         label_zh="数字化出口增益",
+        fittable=True,
     ),
     Parameter(
         "export_fixed_cost",
@@ -579,6 +585,7 @@ _UNCERTAIN = [
         "Melitz (2003); default 2 makes about a quarter of firms exporters (assumption, calibrated to that share)",
         label="Export fixed cost",
         label_zh="出口固定成本",
+        fittable=True,
     ),
     Parameter(
         "fixed_cost_digital_cut",
@@ -591,6 +598,7 @@ _UNCERTAIN = [
         "b2 (Freund & Weinhold 2004: internet works on the extensive margin)",
         label="Fixed-cost cut of digital firms",
         label_zh="数字化固定成本降幅",
+        fittable=True,
     ),
     Parameter(
         "size_tail",
@@ -617,6 +625,7 @@ _UNCERTAIN = [
         "0.09-0.15); 5G adds to existing 4G broadband, so the default takes a quarter of it (assumption)",
         label="Growth from 5G",
         label_zh="5G增长效应",
+        fittable=True,
     ),
     Parameter(
         "world_demand_growth",
@@ -629,6 +638,21 @@ _UNCERTAIN = [
         "partner_markets_2022.csv note: world digital services exports +6.1%/yr 2012-2022",
         label="World demand growth",
         label_zh="世界需求增长率",
+        fittable=True,
+    ),
+    Parameter(
+        "cny_per_usd_trend",
+        "uncertainty",
+        "log change per year",
+        -0.04,
+        0.04,
+        0.0,
+        "trend of the yuan per US dollar after 2022 (only series reported in CNY move with it)",
+        "exchange_rates.csv: annual averages 2015-2022 moved between -6.5% (2021) and +6.6% (2016) a year, "
+        "with no lasting trend (6.23 in 2015, 6.73 in 2022); no drift by default, bounds a sustained "
+        "4%/yr move either way (assumption)",
+        label="Yuan per dollar trend",
+        label_zh="人民币兑美元汇率趋势",
         fittable=True,
     ),
     Parameter(

@@ -70,9 +70,11 @@ class Outcome:
 
 
 _USD = "100 million USD"
+_CNY = "100 million CNY"
 #: Chinese spelling of every unit used by outcomes (figures drawn with ``lang="zh"``).
 UNITS_ZH = {
     _USD: "亿美元",
+    _CNY: "亿元",
     "share of firms": "企业占比",
     "incidents": "起",
     "per 1,000 data exporters": "每千家数据出口企业",
@@ -125,6 +127,9 @@ NATIONAL_OUTCOMES: dict[str, Outcome] = {
         _o("ds_total", _USD, "flow", "digitally deliverable services trade (exports + imports)",
            "Digital services trade", "可数字化交付服务贸易"),
         _T["ecommerce_exports"],
+        _o("ecommerce_exports_cny", _CNY, "flow",
+           "cross-border e-commerce exports in yuan, as the data are published (USD flow x the year's rate)",
+           "Cross-border e-commerce exports (CNY)", "跨境电商出口（人民币）"),
         _T["ecommerce_imports"],
         _T["goods_exports"],
         _T["adoption_rate"],

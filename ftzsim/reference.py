@@ -28,6 +28,7 @@ __all__ = [
     "agreement_coverage",
     "bloc_shares",
     "bloc_sites",
+    "cny_per_usd",
     "national",
     "read_csv",
     "zone_start_values",
@@ -36,9 +37,9 @@ __all__ = [
 
 SECTORS: tuple[str, ...] = ("goods", "ecommerce", "digital_services")
 
-#: Average 2021 exchange rate (PBoC central parity, yearly mean), used to turn cross-border
-#: e-commerce in trillion CNY (national_digital_trade.csv) into 100 million USD.
-CNY_PER_USD_2021 = 6.45
+#: Average 2021 exchange rate (``exchange_rates.csv``), used to turn the 2021 cross-border
+#: e-commerce in trillion CNY (national_digital_trade.csv) into the model's 100 million USD.
+CNY_PER_USD_2021 = 6.4515
 #: China's goods exports 2021, 100 million USD (General Administration of Customs: 3.36 trn
 #: USD). Used only to give the goods sector a plausible scale.
 GOODS_EXPORTS_2021 = 33_640.0
@@ -65,6 +66,27 @@ def read_csv(name: str) -> pd.DataFrame:
     path = resources.files("ftzsim.data").joinpath(name)
     with path.open(encoding="utf-8") as fh:
         return pd.read_csv(fh, comment="#", skip_blank_lines=True)
+
+
+@functools.cache
+def _cny_rates() -> dict[int, float]:
+    df = read_csv("exchange_rates.csv")
+    return dict(zip(df["year"].astype(int), df["cny_per_usd"].astype(float), strict=True))
+
+
+def cny_per_usd(year: int, trend: float = 0.0) -> float:
+    """Yuan per US dollar in ``year``: the annual average where published
+    (``exchange_rates.csv``, NBS communiqués 2015-2022), after that the last published rate
+    moved by ``trend`` log points a year (the registry's ``cny_per_usd_trend``, an
+    uncertainty whose bounds span the 2015-2022 moves). Series measured in CNY (cross-border
+    e-commerce) are compared with data in CNY through this path (issue 12: currency)."""
+    rates = _cny_rates()
+    if year in rates:
+        return rates[year]
+    last = max(rates)
+    if year > last:
+        return rates[last] * math.exp(trend * (year - last))
+    raise ValueError(f"no exchange rate for {year}: exchange_rates.csv covers {min(rates)}-{last}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,11 +162,16 @@ def national() -> pd.DataFrame:
 def zone_start_values() -> pd.DataFrame:
     """Digitally deliverable services exports and imports per zone in 2021 and 2022.
 
-    Rule (DESIGN §7): provinces with data (provincial_digital_trade_2022.csv) take their
-    2022 values; 2021 follows from the 2022 growth rates of exports and imports. Zones
-    without province data share their region's residual (regional_digital_trade_2022.csv
-    minus the provinces with data) in equal parts, and go back to 2021 at the national
-    growth rates. The residual includes provinces without a pilot zone, so zone values add
+    Rule (DESIGN §7, revised for issue 12): provinces with data
+    (provincial_digital_trade_2022.csv) take their 2022 values and go back to 2021 at the
+    *national* growth rates of exports and of imports (national_digital_trade.csv), as do the
+    zones without province data, which share their region's residual
+    (regional_digital_trade_2022.csv minus the provinces with data) in equal parts. The
+    provinces' own 2022 growth rates are deliberately not used: a start built from them would
+    let the model reproduce each province's growth by construction, so they are kept out of
+    the model and serve as its out-of-sample test (``ftzsim calibrate --validate``: province
+    growth against the uniform-growth null). A province's exports/imports mix therefore
+    enters the start, and the model's own export and import growth drive its 2022 growth. The residual includes provinces without a pilot zone, so zone values add
     up to the national totals. E-commerce exports and imports (total less exports) and goods
     exports are split in proportion to a
     zone's services exports (no provincial figures are published in the seeds).
@@ -169,8 +196,8 @@ def zone_start_values() -> pd.DataFrame:
             rows[z.name] = dict(
                 ds_exports_2022=p.exports,
                 ds_imports_2022=p.imports,
-                ds_exports_2021=p.exports / (1 + p.exports_growth_pct / 100),
-                ds_imports_2021=p.imports / (1 + p.imports_growth_pct / 100),
+                ds_exports_2021=p.exports / g_x,
+                ds_imports_2021=p.imports / g_m,
                 has_province_data=True,
             )
     for region in REGIONS:

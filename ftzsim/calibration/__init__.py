@@ -1,31 +1,13 @@
-"""Calibration of a scenario to the data, split by idea: the targets
-(:mod:`ftzsim.calibration.targets`), the fit (:mod:`ftzsim.calibration.fit`) and what a fit
-writes (:mod:`ftzsim.calibration.report`). ``python -m ftzsim.calibration docs/calibration.md``
-regenerates the document's table from the stored fit."""
+"""Bayesian calibration of a scenario to the data, split by idea: what is compared with the
+data (:mod:`~ftzsim.calibration.targets`), the model as the calibration runs it
+(:mod:`~ftzsim.calibration.simulate`), history matching and the waves of runs
+(:mod:`~ftzsim.calibration.history`), the weighted ensemble the package ships
+(:mod:`~ftzsim.calibration.posterior`), out-of-sample validation
+(:mod:`~ftzsim.calibration.validate`) and what a calibration writes
+(:mod:`~ftzsim.calibration.report`)."""
 
-from ftzsim.calibration.fit import CalibrationResult, calibrate, evaluate, fit_parameters
-from ftzsim.calibration.report import (
-    DOC_END,
-    DOC_START,
-    MARKER,
-    fit_figure,
-    markdown_report,
-    update_doc,
-    write_calibration_block,
-)
-from ftzsim.calibration.targets import targets
+from ftzsim.calibration.history import Calibration, Settings, calibrate, candidates
+from ftzsim.calibration.posterior import Posterior, load_posterior
+from ftzsim.calibration.targets import observations
 
-__all__ = [
-    "DOC_END",
-    "DOC_START",
-    "MARKER",
-    "CalibrationResult",
-    "calibrate",
-    "evaluate",
-    "fit_figure",
-    "fit_parameters",
-    "markdown_report",
-    "targets",
-    "update_doc",
-    "write_calibration_block",
-]
+__all__ = ["Calibration", "Posterior", "Settings", "calibrate", "candidates", "load_posterior", "observations"]

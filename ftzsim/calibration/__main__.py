@@ -1,4 +1,5 @@
-"""``python -m ftzsim.calibration docs/calibration.md``: regenerate the document's fit table."""
+"""``python -m ftzsim.calibration docs/calibration.md``: regenerate the document's generated
+block from the shipped posterior's summary."""
 
 import sys
 from pathlib import Path

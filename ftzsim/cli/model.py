@@ -173,52 +173,92 @@ def _run(scenario, out, seed, replicates, overrides, overwrite, figures, quiet) 
 @app.command("calibrate")
 def calibrate_cmd(
     scenario: Annotated[str, typer.Argument(help="scenario file (or bundled name) to calibrate")],
-    out: Annotated[Path, typer.Option("--out", help="output directory for fit.parquet, fit.csv, fit.png")],
-    replicates: Annotated[int, typer.Option(min=1, max=100, help="replicate seeds (common random numbers)")] = 10,
-    master_seed: Annotated[int, typer.Option(min=0, help="master seed of the replicate seeds")] = 2021,
-    n_firms: Annotated[
-        int | None, typer.Option(min=100, max=2_000_000, help="firm agents (default: scenario's)")
+    out: Annotated[Path, typer.Option("--out", help="output directory: the waves' run stores, posterior, report")],
+    master_seed: Annotated[int, typer.Option(min=0, max=2**63 - 1, help="seeds every design and run")] = 2021,
+    n_firms: Annotated[int, typer.Option(min=500, max=200_000, help="firm agents per run")] = 5000,
+    morris: Annotated[int, typer.Option(min=2, max=100, help="Morris trajectories of the screen")] = 10,
+    wave1: Annotated[int, typer.Option(min=20, max=20_000, help="Latin-hypercube runs of wave 1")] = 800,
+    wave2: Annotated[
+        int, typer.Option(min=20, max=20_000, help="NROY runs of wave 2 (the posterior's members)")
+    ] = 1200,
+    workers: Annotated[int | None, typer.Option(min=1, max=256, help="worker processes (default: all cores)")] = None,
+    resume: Annotated[bool, typer.Option(help="continue a calibration in --out that was stopped or killed")] = False,
+    validate: Annotated[
+        bool, typer.Option(help="also validate out of sample (leave-last-year-out, province skill)")
+    ] = True,
+    ship: Annotated[
+        bool, typer.Option(help="install the posterior in the package and the scenario's [calibration]")
+    ] = False,
+    doc: Annotated[
+        Path | None, typer.Option(help="rewrite the generated block of this document (docs/calibration.md)")
     ] = None,
-    write: Annotated[bool, typer.Option(help="write the fit into the scenario file's [calibration] table")] = True,
-    overwrite: Annotated[bool, typer.Option(help="replace an earlier fit in --out (nothing else)")] = False,
+    overwrite: Annotated[bool, typer.Option(help="replace an earlier calibration in --out (nothing else)")] = False,
+    progress: Annotated[bool, typer.Option(help="progress bars")] = True,
 ) -> None:
-    """Fit the scenario's growth and level parameters to the 2021-2022 data (docs/calibration.md)."""
+    """Bayesian calibration: Morris screen, history matching with a GP emulator, and a weighted
+    posterior ensemble of real runs (docs/calibration.md). Resumable: --resume after a kill."""
     from ftzsim.io import check_out_dir, output_lock
     from ftzsim.scenario import bundled_scenarios, load_scenario
 
-    check_out_dir(out, overwrite, "ftzsim.calibration")
+    if resume:
+        if not (out / "calibration.json").exists():
+            raise UserError(
+                f"{out}: no calibration to resume here (calibration.json missing); start one without --resume"
+            )
+    else:
+        check_out_dir(out, overwrite, "ftzsim.calibration")
     path = bundled_scenarios().get(scenario, Path(scenario))
-    load_scenario(path)  # validate before the long fit
+    load_scenario(path)  # validate before the long run
     with output_lock(out, "calibration"):
-        _calibrate(scenario, path, out, replicates, master_seed, n_firms, write, overwrite)
+        _calibrate(
+            scenario,
+            path,
+            out,
+            master_seed,
+            n_firms,
+            morris,
+            wave1,
+            wave2,
+            workers,
+            resume,
+            validate,
+            ship,
+            doc,
+            overwrite,
+            progress,
+        )
 
 
-def _calibrate(scenario, path, out, replicates, master_seed, n_firms, write, overwrite) -> None:
-    from ftzsim.calibration import calibrate, fit_figure, write_calibration_block
-    from ftzsim.io import atomic_output_dir, write_json, write_parquet
+def _calibrate(scenario, path, out, master_seed, n_firms, morris, wave1, wave2, workers, resume, validate, ship, doc,
+               overwrite, progress) -> None:  # fmt: skip
+    import shutil
 
-    typer.echo(f"calibrating {path.name}: {replicates} replicates ...", err=True)
-    res = calibrate(path, master_seed=master_seed, replicates=replicates, n_firms=n_firms)
-    command = f"ftzsim calibrate {scenario} --out {out.name} --replicates {replicates} --master-seed {master_seed}"
-    if n_firms is not None:
-        command += f" --n-firms {n_firms}"
-    with atomic_output_dir(out, overwrite, "ftzsim.calibration") as tmp:
-        write_parquet(res.table, tmp / "fit.parquet")
-        res.table.to_csv(tmp / "fit.csv", index=False)
-        fit_figure(res.table, tmp / "fit.png")
-        write_json({"kind": "ftzsim.calibration", "fitted": res.fitted, "seeds": res.seeds,
-                    "master_seed": master_seed, "replicates": replicates, "n_firms": res.n_firms,
-                    "cost": res.cost, "evaluations": res.evaluations, "command": command},
-                   tmp / "fit.json")  # fmt: skip
-    if write:
-        write_calibration_block(path, res, command)
-    t = res.table
-    rows = [
-        [r.name, f"{r.target:,.2f}", f"{r.achieved:,.2f}", f"{r.error:+.3f}", "yes" if r.met else "NO"]
-        for r in t.itertuples()
-    ]
-    _echo_table(rows, ["target", "data", "model", "error", "met"])
-    typer.echo("\nfitted: " + ", ".join(f"{k}={v:.4f}" for k, v in res.fitted.items()))
-    typer.echo(
-        f"{int(t['met'].sum())}/{len(t)} targets within tolerance" + (f"; written to {path.name}" if write else "")
-    )
+    from ftzsim.calibration import Settings, calibrate
+    from ftzsim.calibration.report import finish, ship_posterior, update_doc
+    from ftzsim.io import write_json
+
+    settings = Settings(scenario=str(scenario), n_firms=n_firms, morris_trajectories=morris, wave1=wave1,
+                        wave2=wave2, master_seed=master_seed, workers=workers)  # fmt: skip
+    if not resume and out.exists() and overwrite:
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    record = out / "calibration.json"
+    if record.exists():
+        import json
+
+        was = json.loads(record.read_text(encoding="utf-8")).get("settings")
+        if was != settings.to_dict():
+            raise UserError(f"{out}: --resume with other settings than the stopped calibration ({was}); "
+                            "give the same options, or start anew in another folder")  # fmt: skip
+    else:  # marks the folder as a calibration in progress (settings fixed for --resume)
+        write_json({"kind": "ftzsim.calibration", "complete": False, "settings": settings.to_dict()}, record)
+    command = (f"ftzsim calibrate {scenario} --out {out.name} --master-seed {master_seed} --n-firms {n_firms} "
+               f"--morris {morris} --wave1 {wave1} --wave2 {wave2}")  # fmt: skip
+    cal = calibrate(out, settings, progress=progress, log=lambda m: typer.echo(m, err=True))
+    summary = finish(cal, out, command, validate=validate)
+    if ship:
+        ship_posterior(cal, path, summary)
+        typer.echo(f"posterior installed: ftzsim/data/posterior_{cal.settings.scenario}.csv, {path.name} [calibration]")
+    if doc is not None:
+        update_doc(doc, summary)
+    typer.echo(summary["text"])

@@ -618,12 +618,10 @@ class ZonePopulation:
         np.add.at(pots, (f.zone, f.sector), f.weight * potential)
         with np.errstate(divide="ignore", invalid="ignore"):
             self.scale = np.where(flows > 0, targets / flows, np.where(pots > 0, targets / pots, 1.0))
-        # calibrated levels (``ftzsim calibrate``): the anchor matches the first quarter, the
-        # data are annual sums of a growing series
-        self.scale[:, DS] *= self.params["level_ds_exports"]
-        self.scale[:, ECOM] *= self.params["level_ecommerce"]
+        # the calibrated level factors (``level_*``) multiply the recorded flows only
+        # (:class:`~ftzsim.model.recorder.Recorder`), never the behaviour
         # services imports: base level and the reference state they move from
-        self.imports0 = sv["ds_imports_2021"].to_numpy() / 4.0 * self.params["level_ds_imports"]
+        self.imports0 = sv["ds_imports_2021"].to_numpy() / 4.0
         # cross-border e-commerce imports: 2021 level and the trade cost they move from
         self.ec_imports0 = sv["ecommerce_imports_2021"].to_numpy(dtype=float) / 4.0
         self.tau_ec0 = self.trade_costs()[1]
