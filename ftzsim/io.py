@@ -135,12 +135,7 @@ def _json_default(o: Any) -> Any:
 
 
 #: The file in each kind of ftzsim output directory that says what wrote it (its "kind").
-_MARKERS = {"ftzsim.run": "manifest.json", "ftzsim.sweep": "manifest.json", "ftzsim.calibration": "fit.json"}
-#: Files outputs written before manifests listed their files are known to hold (by kind).
-_LEGACY_FILES = {
-    "ftzsim.run": re.compile(r"(manifest\.json|(national|zones|annual)\.parquet|figures/[^/]+\.(png|pdf|svg))"),
-    "ftzsim.calibration": re.compile(r"fit\.(json|parquet|csv|png)"),
-}
+_MARKERS = {"ftzsim.run": "manifest.json", "ftzsim.sweep": "manifest.json", "ftzsim.calibration": "calibration.json"}
 #: The files a sweep's store writes (named by pattern: chunks are added while the sweep runs).
 SWEEP_FILES = re.compile(
     r"(manifest\.json|experiment\.toml|design\.parquet"
@@ -150,6 +145,16 @@ SWEEP_FILES = re.compile(
     # temporary files of a writer killed mid-write (removed by --resume, replaced by --overwrite)
     r"|((chunks|timeseries|failures|sensitivity)/)?\.[A-Za-z0-9_.:-]+\.[a-z0-9_]{8}\.tmp(\.[a-z]+)?)"
 )
+#: Files an output of each kind is known to hold when its marker lists none (by name): a run
+#: written before manifests listed their files, and a calibration (its waves are sweep stores
+#: that grow while it runs; ``ftzsim calibrate`` writes them and its summary files).
+_LEGACY_FILES = {
+    "ftzsim.run": re.compile(r"(manifest\.json|(national|zones|annual)\.parquet|figures/[^/]+\.(png|pdf|svg))"),
+    "ftzsim.calibration": re.compile(
+        r"(calibration\.json|posterior\.(csv|json)|report\.md|decomposition\.csv|figures/[^/]+\.png"
+        r"|\.posterior\.csv\.tmp|(screen|wave1|wave2)/" + SWEEP_FILES.pattern + ")"
+    ),
+}
 #: Longest message shown for one problem; the rest is cut with a count of what was left out.
 MAX_MESSAGE = 2000
 
@@ -487,7 +492,7 @@ def atomic_output_dir(out: str | Path, overwrite: bool = False, kind: str = "ftz
     On any error the temporary directory is removed and an existing ``out`` is left as it
     was, so a half-written result never sits where a complete one is expected. The writer's
     lock of ``out`` (:func:`output_lock`) is held throughout. The output's marker file
-    (``manifest.json`` or ``fit.json``) gets the list of every file written (``files``), so a
+    (``manifest.json`` or ``calibration.json``) gets the list of every file written (``files``), so a
     later ``--overwrite`` knows what it may replace.
     """
     with output_lock(out, kind):

@@ -171,8 +171,9 @@ def zone_start_values() -> pd.DataFrame:
     let the model reproduce each province's growth by construction, so they are kept out of
     the model and serve as its out-of-sample test (``ftzsim calibrate --validate``: province
     growth against the uniform-growth null). A province's exports/imports mix therefore
-    enters the start, and the model's own export and import growth drive its 2022 growth. The residual includes provinces without a pilot zone, so zone values add
-    up to the national totals. E-commerce exports and imports (total less exports) and goods
+    enters the start, and the model's own export and import growth drive its 2022 growth.
+    The residual includes provinces without a pilot zone, so zone values add up to the
+    national totals. E-commerce exports and imports (total less exports) and goods
     exports are split in proportion to a
     zone's services exports (no provincial figures are published in the seeds).
 

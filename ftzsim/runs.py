@@ -44,6 +44,9 @@ class Replicates:
     seeds: list[int]
     wall_seconds: float
     started: str = field(default="")
+    #: the posterior the replicates drew from: name, members, effective sample size, each
+    #: replicate's member index and parameter values (empty when parameters were fixed)
+    posterior: dict[str, Any] = field(default_factory=dict)
 
 
 def run_replicates(
@@ -54,9 +57,15 @@ def run_replicates(
     frames: Sequence[str] = ("national", "zones", "annual"),
     progress: bool = False,
     on_step: Callable[[int], None] | None = None,
+    posterior_draws: Sequence[int] | None = None,
 ) -> Replicates:
     """Run ``scenario`` once per seed (common random numbers across scenarios) and collect
-    ``frames``; ``progress`` shows a bar per replicate on stderr."""
+    ``frames``; ``progress`` shows a bar per replicate on stderr.
+
+    ``posterior_draws`` (one member index per seed) gives each replicate its own calibrated
+    parameter set from the scenario's posterior (``FTZModel(posterior_draw=k)``): the
+    replicates then carry parameter and seed uncertainty, and every frame gets a ``draw``
+    column."""
     import pandas as pd
 
     from ftzsim.model import FTZModel
@@ -70,8 +79,11 @@ def run_replicates(
     parts: dict[str, list] = {f: [] for f in frames}
     summaries = []
     model = None
+    if posterior_draws is not None and len(posterior_draws) != len(seeds):
+        raise ValueError(f"posterior_draws: {len(posterior_draws)} given for {len(seeds)} seeds; give one per seed")
     for r, s in enumerate(seeds):
-        model = FTZModel(scenario, rng=s, build_firm_agents=False, **overrides)
+        draw = None if posterior_draws is None else int(posterior_draws[r])
+        model = FTZModel(scenario, rng=s, build_firm_agents=False, posterior_draw=draw, **overrides)
         if progress:
             from tqdm import tqdm
 
@@ -88,12 +100,28 @@ def run_replicates(
         }
         for f in frames:
             df = made[f]()
+            if draw is not None:
+                df.insert(0, "draw", draw)
             df.insert(0, "seed", s)
             df.insert(0, "replicate", r)
             parts[f].append(df)
-        summaries.append({"replicate": r, "seed": s, **model.summary()})
+        summaries.append({"replicate": r, "seed": s, **({"draw": draw} if draw is not None else {}), **model.summary()})
     out = {f: pd.concat(p, ignore_index=True) for f, p in parts.items() if p}
-    return Replicates(out, summaries, model, list(seeds), time.perf_counter() - t0, started)
+    post: dict[str, Any] = {}
+    if posterior_draws is not None:
+        from ftzsim.calibration.posterior import posterior_for
+
+        pst = posterior_for(scenario)
+        post = {
+            "name": model.config.calibration.get("posterior"),
+            "members": len(pst.frame),
+            "ess": round(pst.ess, 1),
+            "data_sha256": pst.provenance.get("data_sha256"),
+            "calibrated_at_revision": pst.provenance.get("git_revision"),
+            "draws": [int(k) for k in posterior_draws],
+            "values": [pst.draw(int(k)) for k in posterior_draws],
+        }
+    return Replicates(out, summaries, model, list(seeds), time.perf_counter() - t0, started, post)
 
 
 def run_manifest(rep: Replicates, *, seed: int, overrides: dict[str, Any]) -> dict[str, Any]:
@@ -123,6 +151,8 @@ def run_manifest(rep: Replicates, *, seed: int, overrides: dict[str, Any]) -> di
         "network_edges": [[a, b, d["weight"], list(d["kinds"])] for a, b, d in model.graph.edges(data=True)],
         "uncertainties": dict(cfg.uncertainties),
         "calibrated": cfg.calibration is not None,
+        "uncertainty": "parameters (posterior draws) and seeds" if rep.posterior else "seeds only (parameters fixed)",
+        **({"posterior": rep.posterior} if rep.posterior else {}),
         "summary": rep.summaries if len(rep.seeds) > 1 else rep.summaries[0],
         "reach_times": model.reach_times(),
         "started": rep.started,

@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 mkdir -p out
-exec .venv/bin/ftzsim run scenarios/baseline.toml --seed 2021 --replicates 10 --out out/baseline --overwrite --figures "$@"
+exec .venv/bin/ftzsim run scenarios/baseline.toml --seed 2021 --replicates 40 --posterior --out out/baseline --overwrite --figures "$@"

@@ -86,24 +86,35 @@ def year_axis(ax) -> None:
     ax.xaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%d"))
 
 
+#: What differs between the runs of ``ftzsim run --posterior``.
+POSTERIOR_BAND = "calibrated parameters (posterior draws) and seeds"
+
+
 def band_caption(frame: pd.DataFrame, lang: str = "en") -> str | None:
     """What the band of a national figure is, read from the data; ``None`` without a band.
 
     A frame may say what varies between its runs in ``frame.attrs["band"]`` or a ``band``
     column: ``"seeds"`` (the same parameters, different random seeds: stochastic noise only)
     or ``"parameters and seeds"`` (parameter draws too: uncertainty about the inputs). Frames
-    with a ``replicate`` column and no note are seed replicates (that is how ``ftzsim run
-    --replicates`` and sweeps make them).
+    with a ``draw`` column (``ftzsim run --posterior``) differ in their posterior draw of the
+    calibrated parameters and their seed; others with a ``replicate`` column and no note are
+    seed replicates (``ftzsim run --replicates`` without ``--posterior``, and sweeps).
     """
     if "replicate" not in frame.columns or frame["replicate"].nunique() < 2:
         return None
     band = frame.attrs.get("band")
     if band is None and "band" in frame.columns:
         band = "; ".join(map(str, frame["band"].dropna().unique()))
+    if band is None and "draw" in frame.columns:
+        band = POSTERIOR_BAND
     band = band or "seeds"
     n = frame["replicate"].nunique()
     if lang == "zh":
-        what = "仅随机种子不同（参数相同：模型自身的随机性）" if band == "seeds" else f"{band}不同"
+        zh = {
+            "seeds": "仅随机种子不同（参数相同：模型自身的随机性）",
+            POSTERIOR_BAND: "校准参数（后验抽样）和随机种子都不同",
+        }
+        what = zh.get(band, f"{band}不同")
         return f"线：{n} 次运行的中位数；阴影：各次运行的 5-95% 区间，运行之间{what}。"
     if band == "seeds":
         what = "only in their random seed (same parameters: the model's own randomness)"

@@ -7,7 +7,16 @@ data (:mod:`~ftzsim.calibration.targets`), the model as the calibration runs it
 (:mod:`~ftzsim.calibration.report`)."""
 
 from ftzsim.calibration.history import Calibration, Settings, calibrate, candidates
-from ftzsim.calibration.posterior import Posterior, load_posterior
+from ftzsim.calibration.posterior import Posterior, load_posterior, posterior_for
 from ftzsim.calibration.targets import observations
 
-__all__ = ["Calibration", "Posterior", "Settings", "calibrate", "candidates", "load_posterior", "observations"]
+__all__ = [
+    "Calibration",
+    "Posterior",
+    "Settings",
+    "calibrate",
+    "candidates",
+    "load_posterior",
+    "observations",
+    "posterior_for",
+]

@@ -141,11 +141,17 @@ def morris_screen(design, runs: pd.DataFrame) -> pd.DataFrame:
 
 def _emulators(X: np.ndarray, Y: pd.DataFrame, seed: int):
     """One GP per emulated quantity (Matern 5/2 with per-input length scales + white noise)."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.gaussian_process import GaussianProcessRegressor
     from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
     gps = {}
     d = X.shape[1]
+    # an input the quantity does not depend on drives its length scale to the upper bound:
+    # that is the answer (the input is inactive), not a failure, so sklearn's warning is muted
+    warnings.filterwarnings("ignore", category=ConvergenceWarning, module="sklearn")
     for col in Y.columns:
         y = Y[col].to_numpy()
         kern = ConstantKernel(1.0, (1e-4, 1e3)) * Matern(np.full(d, 0.5), (1e-2, 1e2), nu=2.5) + WhiteKernel(

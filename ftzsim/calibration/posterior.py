@@ -44,7 +44,17 @@ from ftzsim.calibration.simulate import LEVELS
 from ftzsim.calibration.targets import WORLD_DDS_EXPORTS_2022, WORLD_SHARE_CAP
 from ftzsim.outcomes import REGIONS
 
-__all__ = ["PRIORS", "Posterior", "load_posterior", "log_prior", "predict", "weigh"]
+__all__ = [
+    "PRIORS",
+    "Posterior",
+    "ess",
+    "load_posterior",
+    "log_prior",
+    "posterior_for",
+    "predict",
+    "weigh",
+    "world_share",
+]
 
 #: Priors that are not uniform on the registry bounds, with why. Every other calibrated
 #: parameter has a uniform prior on its registry bounds (which carry its sources).
@@ -97,12 +107,14 @@ def predict(runs: pd.DataFrame, obs: pd.DataFrame, lam: dict[str, np.ndarray]) -
         "g_ecny": e22 / e21,
         "g_ecny_total": (le * e22 + ei22) / (le * e21 + ei21),
     }
-    regions = _zone_regions()
-    zones = [c[3:-5] for c in runs.columns if c.startswith("zx_") and c.endswith("_2022")]
-    tot = {r: np.zeros(n) for r in REGIONS}
-    for z in zones:
-        tot[regions[z]] += lx * col(f"zx_{z}_2022") + lm * col(f"zm_{z}_2022")
-    all_tot = sum(tot.values())
+    zones, tot, all_tot = [], {}, None
+    if obs["series"].str.startswith("share_").any():  # regional shares from the zones' 2022 totals
+        regions = _zone_regions()
+        zones = [c[3:-5] for c in runs.columns if c.startswith("zx_") and c.endswith("_2022")]
+        tot = {r: np.zeros(n) for r in REGIONS}
+        for z in zones:
+            tot[regions[z]] += lx * col(f"zx_{z}_2022") + lm * col(f"zm_{z}_2022")
+        all_tot = sum(tot.values())
     out = np.full((n, len(obs)), np.nan)
     for j, r in enumerate(obs.itertuples()):
         s = r.series
@@ -289,3 +301,23 @@ def load_posterior(name: str = "baseline") -> Posterior:
         frame = pd.read_csv(fh)
     prov = json.loads(base.joinpath(f"posterior_{name}.json").read_text(encoding="utf-8"))
     return Posterior(frame, prov)
+
+
+def posterior_for(scenario) -> Posterior:
+    """The shipped posterior a scenario names in its ``[calibration] posterior`` (inherited by
+    scenarios that extend a calibrated one).
+
+    Raises
+    ------
+    ValueError
+        When the scenario has no posterior, naming the scenario and what to do.
+    """
+    from ftzsim.scenario import load_scenario
+
+    sc = load_scenario(scenario)
+    name = (sc.calibration or {}).get("posterior")
+    if not name:
+        raise ValueError(f"scenario {sc.name!r} has no posterior (its [calibration] table names none): run "
+                         "`ftzsim calibrate SCENARIO --ship`, extend a calibrated scenario, or run without "
+                         "--posterior (seed-only bands)")  # fmt: skip
+    return load_posterior(str(name))

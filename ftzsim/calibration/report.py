@@ -93,7 +93,7 @@ def _figures(cal: Calibration, weighted: pd.DataFrame, val, decomp: pd.DataFrame
     from ftzsim.analysis.figures import PALETTE, style
 
     out.mkdir(parents=True, exist_ok=True)
-    names = [n for n in cal.active if n in weighted][:6] + ["level_ds_exports"]
+    names = [*[n for n in cal.active if n in weighted][:6], "level_ds_exports"]
     w = weighted["weight"].to_numpy()
     made = []
     with plt.rc_context(style()):
@@ -246,6 +246,14 @@ def ship_posterior(cal: Calibration, scenario_path: Path, summary: dict) -> None
 
     data = Path(resources.files("ftzsim.data"))
     cal.posterior.write(data / f"posterior_{cal.settings.scenario}")
+    # the runs the posterior and its validation were computed from, so the validation can be
+    # recomputed (and tested) without re-running the model
+    runs = pd.concat([cal.wave1.assign(wave=1), cal.wave2.assign(wave=2)], ignore_index=True)
+    keep = [c for c in runs.columns if c in ("wave", "row_id", "seed") or c in cal.posterior.provenance["parameters"]
+            or c.split("_")[0] in ("x", "m", "ecny", "eicny", "adoption", "zx", "zm")]  # fmt: skip
+    tmp = data / f".calibration_runs_{cal.settings.scenario}.parquet.tmp"
+    runs[keep].to_parquet(tmp, index=False, compression="zstd")
+    tmp.replace(data / f"calibration_runs_{cal.settings.scenario}.parquet")
     means = cal.posterior.mean()
     text = scenario_path.read_text(encoding="utf-8")
     head = text.split(MARKER)[0]
@@ -311,10 +319,12 @@ def markdown_report(summary: dict | None = None, scenario: str = "baseline") -> 
     if v:
         out += ["", "**Leave-last-year-out** (weights from data through 2021 only; effective sample size "
                 f"{v['llyo_ess']:.0f}; the band includes the year-to-year growth scatter)", "",
-                "| 2022 figure | data | median | 90% band | inside | median error |", "|---|---|---|---|---|---|"]  # fmt: skip
+                "| 2022 figure | data | median | 90% band | inside | median error |",
+                "|---|---|---|---|---|---|"]  # fmt: skip
         for r in v["llyo"]:
+            inside = "yes" if r["covered"] else "**no**"
             out.append(f"| `{r['name']}` | {_fmt(r['data'])} | {_fmt(r['median'])} | {_fmt(r['low'])} to "
-                       f"{_fmt(r['high'])} | {'yes' if r['covered'] else '**no**'} | {100 * r['error']:+.1f}% |")  # fmt: skip
+                       f"{_fmt(r['high'])} | {inside} | {100 * r['error']:+.1f}% |")  # fmt: skip
         k, kl = v["skill"], v["skill_llyo"]
         out += ["", "**Province growth 2022** (never used by the model or the fit; no per-province parameter). "
                 f"Full posterior: RMSE {k['rmse']:.2f} pp against {k['rmse_null']:.2f} pp for the uniform-growth "
@@ -327,7 +337,8 @@ def markdown_report(summary: dict | None = None, scenario: str = "baseline") -> 
             )
         cov = sum(r["covered"] for r in v["ppc"])
         out += ["", f"**Posterior predictive checks**: {cov} of {len(v['ppc'])} observations inside their 90% "
-                "predictive band.", "", "| observation | data | median | 90% band | p |", "|---|---|---|---|---|"]  # fmt: skip
+                "predictive band.", "", "| observation | data | median | 90% band | p |",
+                "|---|---|---|---|---|"]  # fmt: skip
         for r in v["ppc"]:
             out.append(f"| `{r['name']}` | {_fmt(r['data'])} | {_fmt(r['median'])} | {_fmt(r['low'])} to "
                        f"{_fmt(r['high'])} | {r['p_value']:.2f} |")  # fmt: skip

@@ -113,11 +113,17 @@ def run_cmd(
         bool, typer.Option(help="also draw the run's figures (PNG at 300 dpi and PDF, each with its data CSV and JSON)")
     ] = False,
     quiet: Annotated[bool, typer.Option(help="no progress bar or summary")] = False,
+    posterior: Annotated[
+        bool, typer.Option(help="each replicate draws its own calibrated parameter set from the posterior")
+    ] = False,
 ) -> None:
     """Run a scenario and write national.parquet, zones.parquet, annual.parquet and manifest.json.
 
     With --replicates N the frames hold N runs (columns replicate and seed); the seeds are
     spawned from --seed with numpy's SeedSequence. With one replicate the seed is --seed itself.
+    With --posterior each replicate also draws a member of the scenario's shipped posterior
+    (by weight, from --seed; column draw): bands then show parameter and seed uncertainty,
+    and the manifest records every draw.
     """
     from ftzsim.io import check_out_dir, output_lock
 
@@ -128,16 +134,24 @@ def run_cmd(
         overrides["quarters"] = steps
     check_out_dir(out, overwrite)  # refuse before spending time on the run
     with output_lock(out, "run"):  # held from the first run to the rename of the output
-        _run(scenario, out, seed, replicates, overrides, overwrite, figures, quiet)
+        _run(scenario, out, seed, replicates, overrides, overwrite, figures, quiet, posterior)
 
 
-def _run(scenario, out, seed, replicates, overrides, overwrite, figures, quiet) -> None:
+def _run(scenario, out, seed, replicates, overrides, overwrite, figures, quiet, posterior=False) -> None:
     from ftzsim.io import atomic_output_dir, write_json, write_parquet
     from ftzsim.runs import run_manifest, run_replicates
     from ftzsim.seeds import replicate_seeds
 
     seeds = [seed] if replicates == 1 else replicate_seeds(seed, replicates)
-    rep = run_replicates(scenario, seeds, overrides, progress=not quiet)
+    draws = None
+    if posterior:
+        from ftzsim.calibration.posterior import posterior_for
+
+        try:
+            draws = posterior_for(scenario).sample(replicates, seed).tolist()
+        except (ValueError, FileNotFoundError) as exc:
+            raise UserError(f"--posterior: {exc}") from None
+    rep = run_replicates(scenario, seeds, overrides, progress=not quiet, posterior_draws=draws)
     model, cfg, wall = rep.model, rep.model.config, rep.wall_seconds
     national, zones, ann = (rep.frames[k] for k in ("national", "zones", "annual"))
     _check_finite({"national": national, "zones": zones, "annual": ann}, f"run of {cfg.name}")
@@ -156,7 +170,8 @@ def _run(scenario, out, seed, replicates, overrides, overwrite, figures, quiet) 
         med = ann.groupby("year")[report].median().reset_index()
         rows = [[str(int(r.year))] + [f"{getattr(r, n):,.3f}" for n in report] for r in med.itertuples()]
         if replicates > 1:
-            typer.echo(f"median of {replicates} replicates")
+            what = "parameter draws and seeds" if posterior else "seeds (parameters fixed)"
+            typer.echo(f"median of {replicates} replicates over {what}")
         _echo_table(rows, ["year", *report])
         from ftzsim.analysis.labels import annual_unit, label
 
@@ -194,6 +209,9 @@ def calibrate_cmd(
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="replace an earlier calibration in --out (nothing else)")] = False,
     progress: Annotated[bool, typer.Option(help="progress bars")] = True,
+    decomposition_draws: Annotated[
+        int, typer.Option(min=0, max=1000, help="posterior draws of the 2030 growth decomposition (0: skip)")
+    ] = 24,
 ) -> None:
     """Bayesian calibration: Morris screen, history matching with a GP emulator, and a weighted
     posterior ensemble of real runs (docs/calibration.md). Resumable: --resume after a kill."""
@@ -205,6 +223,9 @@ def calibrate_cmd(
             raise UserError(
                 f"{out}: no calibration to resume here (calibration.json missing); start one without --resume"
             )
+    elif (out / "calibration.json").exists() and not overwrite:
+        raise UserError(f"{out}: holds a calibration (stopped or finished); --resume to continue it, "
+                        "--overwrite to start anew")  # fmt: skip
     else:
         check_out_dir(out, overwrite, "ftzsim.calibration")
     path = bundled_scenarios().get(scenario, Path(scenario))
@@ -226,11 +247,12 @@ def calibrate_cmd(
             doc,
             overwrite,
             progress,
+            decomposition_draws,
         )
 
 
 def _calibrate(scenario, path, out, master_seed, n_firms, morris, wave1, wave2, workers, resume, validate, ship, doc,
-               overwrite, progress) -> None:  # fmt: skip
+               overwrite, progress, decomposition_draws=24) -> None:  # fmt: skip
     import shutil
 
     from ftzsim.calibration import Settings, calibrate
@@ -255,7 +277,7 @@ def _calibrate(scenario, path, out, master_seed, n_firms, morris, wave1, wave2, 
     command = (f"ftzsim calibrate {scenario} --out {out.name} --master-seed {master_seed} --n-firms {n_firms} "
                f"--morris {morris} --wave1 {wave1} --wave2 {wave2}")  # fmt: skip
     cal = calibrate(out, settings, progress=progress, log=lambda m: typer.echo(m, err=True))
-    summary = finish(cal, out, command, validate=validate)
+    summary = finish(cal, out, command, validate=validate, decomposition_draws=decomposition_draws)
     if ship:
         ship_posterior(cal, path, summary)
         typer.echo(f"posterior installed: ftzsim/data/posterior_{cal.settings.scenario}.csv, {path.name} [calibration]")

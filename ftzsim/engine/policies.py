@@ -179,6 +179,20 @@ def uncertainty_rows(
     return df
 
 
+def posterior_rows(name: str, n: int, *, seed: int = 0) -> pd.DataFrame:
+    """Scenarios as ``n`` members of the shipped posterior ``name``, drawn by weight (seeded):
+    the futures a calibrated model cannot rule out (docs/calibration.md). Columns: every
+    calibrated parameter and level factor; ``attrs["posterior_draws"]`` holds the members'
+    indices (the design's settings record them)."""
+    from ftzsim.calibration.posterior import load_posterior
+
+    post = load_posterior(name)
+    idx = post.sample(n, seed)
+    df = pd.DataFrame([post.draw(int(k)) for k in idx])
+    df.attrs["posterior_draws"] = [int(k) for k in idx]
+    return df
+
+
 def policies_design(policies: pd.DataFrame, scenarios: pd.DataFrame, settings: dict | None = None,
                     bounds: dict[str, tuple[float, float]] | None = None):  # fmt: skip
     """Cross ``policies`` (from :func:`lever_rows`) with ``scenarios`` (from

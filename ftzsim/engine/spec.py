@@ -119,6 +119,8 @@ class _Design(BaseModel):
     policies: _Policies | None = None
     uncertainties: list[str] | Literal["ALL"] = Field(default_factory=list)
     scenarios_file: str | None = None
+    # ... or n members of a shipped posterior, drawn by weight (issue 12)
+    posterior: str | None = None
 
 
 class _Outcomes(BaseModel):
@@ -274,8 +276,8 @@ def load_experiment(path: str | Path) -> Experiment:
         bounds[name] = (b[0], b[1])
     if d.method == "policies":
         problems += _policies_problems(d, path)
-    elif d.policies is not None or d.uncertainties or d.scenarios_file:
-        problems.append(("design", "policies, uncertainties and scenarios_file belong to method 'policies'"))
+    elif d.policies is not None or d.uncertainties or d.scenarios_file or d.posterior:
+        problems.append(("design", "policies, uncertainties, scenarios_file and posterior belong to method 'policies'"))
     if d.method not in ("file", "scenarios", "policies") and not d.parameters:
         problems.append(("design.parameters", f"method {d.method!r} needs at least one parameter"))
     if d.method == "fast" and d.n <= 64:
@@ -413,10 +415,20 @@ def _policies_problems(d: _Design, path: Path) -> list[tuple[str, str]]:
                     problems.append((where, f"{v!r} is not allowed; allowed: {L.REGISTRY[name].range_text()}"))
                 elif not L.REGISTRY[name].lower <= v <= L.REGISTRY[name].upper:
                     problems.append((where, f"{v!r} is not allowed; allowed: {L.REGISTRY[name].range_text()}"))
-    if not d.uncertainties and d.scenarios_file is None:
-        problems.append(("design.uncertainties", "required for method 'policies' (or design.scenarios_file)"))
-    if d.uncertainties and d.scenarios_file is not None:
-        problems.append(("design.scenarios_file", "give either design.uncertainties (with n) or a scenarios_file"))
+    sources = [k for k in ("uncertainties", "scenarios_file", "posterior") if getattr(d, k)]
+    if not sources:
+        problems.append(("design.uncertainties", "required for method 'policies' (or design.scenarios_file, or "
+                         "design.posterior)"))  # fmt: skip
+    if len(sources) > 1:
+        problems.append((f"design.{sources[1]}", "give one of design.uncertainties (with n), a scenarios_file or "
+                         f"a posterior (given: {', '.join(sources)})"))  # fmt: skip
+    if d.posterior is not None:
+        try:
+            from ftzsim.calibration.posterior import load_posterior
+
+            load_posterior(d.posterior)
+        except FileNotFoundError as exc:
+            problems.append(("design.posterior", str(exc)))
     for i, name in enumerate(d.uncertainties):
         problems += _kind_problem(name, False, f"design.uncertainties[{i}]")
     if d.scenarios_file is not None and not (path.parent / d.scenarios_file).is_file():
@@ -441,6 +453,14 @@ def _policies_design(d: _Design, path: Path, seed: int, bounds: dict[str, tuple[
     assert pol is not None  # checked by _policies_problems
     levers = lever_rows(pol.rows, file=(path.parent / pol.file) if pol.file else None, method=pol.method,
                         parameters=pol.parameters, levels=pol.levels, n=pol.n, seed=seed, bounds=bounds)  # fmt: skip
-    scen = uncertainty_rows(d.uncertainties, d.n, seed=seed, bounds=bounds,
-                            file=(path.parent / d.scenarios_file) if d.scenarios_file else None)  # fmt: skip
-    return policies_design(levers, scen, {"n": d.n, "seed": seed}, bounds=bounds)
+    if d.posterior is not None:
+        from ftzsim.engine.policies import posterior_rows
+
+        scen = posterior_rows(d.posterior, d.n, seed=seed)
+    else:
+        scen = uncertainty_rows(d.uncertainties, d.n, seed=seed, bounds=bounds,
+                                file=(path.parent / d.scenarios_file) if d.scenarios_file else None)  # fmt: skip
+    settings = {"n": d.n, "seed": seed}
+    if d.posterior is not None:
+        settings |= {"posterior": d.posterior, "posterior_draws": scen.attrs["posterior_draws"]}
+    return policies_design(levers, scen, settings, bounds=bounds)

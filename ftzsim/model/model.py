@@ -61,6 +61,11 @@ class FTZModel(mesa.Model):
     debug : bool, default False
         Check conservation, bounds and finiteness after every step (raises
         :class:`InvariantError`).
+    posterior_draw : int, optional
+        Member ``k`` of the scenario's shipped posterior (``ftzsim/data/posterior_*.csv``,
+        docs/calibration.md): its calibrated parameters replace the scenario's point values
+        (explicit ``overrides`` still win). Draw members by weight with
+        ``ftzsim.calibration.posterior_for(scenario).sample(n, seed)``.
     **overrides
         Registry parameters (``data_openness=0.8``, ``bass_q=0.5``), per-zone levers
         (``**{"zone.Shanghai.data_openness": 0.8}``) or run settings (``n_firms``,
@@ -82,11 +87,17 @@ class FTZModel(mesa.Model):
         build_firm_agents: bool = True,
         reform: bool = True,
         debug: bool = False,
+        posterior_draw: int | None = None,
         **overrides: Any,
     ):
         from ftzsim.seeds import check_rng
 
         super().__init__(rng=check_rng(rng))
+        if posterior_draw is not None:  # a calibrated parameter set; the caller's overrides win
+            from ftzsim.calibration.posterior import posterior_for
+
+            overrides = {**posterior_for(scenario).draw(int(posterior_draw)), **overrides}
+        self.posterior_draw = posterior_draw
         cfg = load_scenario(scenario, **overrides)
         # The status quo the model is anchored to: the scenario as written, with the user's
         # uncertainties and run settings but not their lever overrides. Zone scales are fitted

@@ -115,12 +115,14 @@ def test_overwrite_refuses_the_working_directory_and_its_parents(tmp_path, capsy
 def test_calibration_outputs_are_their_own_kind(tmp_path):
     out = tmp_path / "fit"
     out.mkdir()
-    (out / "fit.json").write_text(json.dumps({"kind": "ftzsim.calibration", "fitted": {}}))
+    (out / "calibration.json").write_text(json.dumps({"kind": "ftzsim.calibration", "complete": True}))
+    (out / "wave1" / "chunks").mkdir(parents=True)
+    (out / "wave1" / "chunks" / "chunk-000000.parquet").write_bytes(b"x")
     assert output_kind(out) == "ftzsim.calibration"
     assert check_out_dir(out, True, "ftzsim.calibration") == out
     with pytest.raises(UserError, match=r"ftzsim\.calibration output"):
         check_out_dir(out, True, "ftzsim.run")
-    (out / "fit.json").write_text("not json {")
+    (out / "calibration.json").write_text("not json {")
     assert output_kind(out) is None
-    with pytest.raises(UserError, match=r"no fit\.json written by ftzsim"):
+    with pytest.raises(UserError, match=r"no calibration\.json written by ftzsim"):
         check_out_dir(out, True, "ftzsim.calibration")
