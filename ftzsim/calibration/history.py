@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ftzsim import levers as L
-from ftzsim.calibration.posterior import PRIORS, Posterior, ess, log_prior, weigh
+from ftzsim.calibration.posterior import Posterior, ess, log_prior, prior, prior_spec, weigh
 from ftzsim.calibration.simulate import LEVELS, CalibrationRun
 from ftzsim.calibration.targets import observations
 
@@ -193,20 +193,9 @@ def _emulated_targets() -> dict[str, tuple[float, float]]:
 
 
 def _prior_draws(names: list[str], n: int, seed: int) -> pd.DataFrame:
-    """``n`` draws from the prior (:data:`PRIORS`, else uniform on the registry bounds)."""
+    """``n`` draws from the prior (:func:`ftzsim.calibration.posterior.prior`)."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 3]))
-    cols = {}
-    for name in names:
-        p = L.get(name)
-        if name in PRIORS:
-            from scipy import stats
-
-            _, mu, sd = PRIORS[name]
-            a, b = (p.lower - mu) / sd, (p.upper - mu) / sd
-            cols[name] = stats.truncnorm.rvs(a, b, loc=mu, scale=sd, size=n, random_state=rng)
-        else:
-            cols[name] = rng.uniform(p.lower, p.upper, n)
-    return pd.DataFrame(cols)
+    return pd.DataFrame({name: prior(name).rvs(size=n, random_state=rng) for name in names})
 
 
 def calibrate(out: Path, settings: Settings = Settings(), progress: bool = True, log=print) -> Calibration:
@@ -270,7 +259,7 @@ def calibrate(out: Path, settings: Settings = Settings(), progress: bool = True,
         "ess": ess(ens["weight"].to_numpy()),
         "members": len(ens),
         "runs": {"screen": len(screen_runs), "wave1": len(wave1), "wave2": len(wave2)},
-        "priors": {n: (list(PRIORS[n]) if n in PRIORS else ["uniform", L.get(n).lower, L.get(n).upper]) for n in names}
+        "priors": {n: prior_spec(n) for n in names}
         | {k: ["log-uniform", L.get(k).lower, L.get(k).upper] for k in LEVELS},
     })  # fmt: skip
     timings["total"] = time.perf_counter() - t0

@@ -355,7 +355,8 @@ class FTZModel(mesa.Model):
         ):
             if not np.isclose(nat[name], zd[name].sum(), rtol=1e-9, atol=1e-9):
                 problems.append(f"national {name} != sum of zones")
-        firm_ds = float(np.dot(f.weight * f.is_ds, f.exports.sum(axis=1)))
+        # recorded flows carry the level factor (recorder.py), firms' own flows do not
+        firm_ds = float(np.dot(f.weight * f.is_ds, f.exports.sum(axis=1))) * self.params["level_ds_exports"]
         if not np.isclose(firm_ds, nat["ds_exports"], rtol=1e-9, atol=1e-9):
             problems.append("services exports != sum of firms' flows")
         if len(f.zone) != int(self.n_agents.sum()):

@@ -105,7 +105,7 @@ def test_calibration_doc_is_generated_from_the_shipped_posterior():
 def test_scenario_point_values_are_the_posterior_means(post):
     fitted = load_scenario("baseline").calibration["fitted"]
     for k, v in post.mean().items():
-        assert fitted[k] == pytest.approx(v, rel=1e-12), k
+        assert fitted[k] == pytest.approx(v, rel=1e-8), k  # the CSV keeps 10 significant digits
     # what-ifs that extend the baseline inherit its posterior
     assert posterior_for("data_corridor") is post
 

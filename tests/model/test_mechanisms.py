@@ -111,7 +111,9 @@ def test_zone_is_inactive_before_its_batch_year():
 
 
 def test_adoption_follows_an_s_curve():
-    m = FTZModel("baseline", rng=3, build_firm_agents=False).run()
+    # the mechanism at the literature's Bass values (e1) and unit adoption cost; the calibrated
+    # values vary over the posterior, and some members are still early on their S by 2030
+    m = FTZModel("baseline", rng=3, build_firm_agents=False, bass_p=0.03, bass_q=0.38, adoption_cost=1.0).run()
     a = m.national_frame()["adoption_rate"].to_numpy()
     assert (np.diff(a) >= -1e-12).all()
     inc = np.diff(a)
