@@ -77,26 +77,46 @@ def test_level_draws_follow_the_conditional_posterior():
                                     world_share_cap=False)["level_ds_exports"])  # fmt: skip
 
 
-def test_importance_weights_recover_a_conjugate_posterior():
-    """Growth observations linear in one uniform-prior parameter: the weighted mean and sd of
-    the parameter match the analytic (truncated) normal posterior within Monte Carlo error."""
+@pytest.mark.parametrize("proposal", ["uniform box", "prior"])
+def test_importance_weights_recover_the_posterior_by_quadrature(proposal):
+    """Growth observations linear in one parameter (PERT prior): the weighted mean and sd of
+    the parameter match the posterior computed by quadrature, within Monte Carlo error,
+    whether the runs were drawn uniformly over the box or from the prior."""
+    from ftzsim.calibration.posterior import prior
+
     rng = np.random.default_rng(5)
     p = L.get("bass_q")
-    theta = rng.uniform(p.lower, p.upper, 20000)
-    g = 0.2 * theta  # log growth factor of exports = 0.2 θ
-    runs = _runs(x_2021=np.ones_like(theta), x_2022=np.exp(g), bass_q=theta)
+    n = 40_000
+    theta = rng.uniform(p.lower, p.upper, n) if proposal == "uniform box" else prior("bass_q").rvs(n, random_state=rng)
+    runs = _runs(x_2021=np.ones_like(theta), x_2022=np.exp(0.2 * theta), bass_q=theta)  # log growth = 0.2 θ
     obs = pd.DataFrame({"name": ["g"], "kind": ["growth"], "year": [2022], "value": [100 * (math.exp(0.09) - 1)],
                         "unit": ["%"], "scale": [""], "series": ["g_x"], "sd": [0.02]})  # fmt: skip
     obs = pd.concat([_level_obs([1.0], [0.02], ["x_2021"]), obs], ignore_index=True)
-    out = weigh(runs, obs, ["bass_q"], proposal_uniform=True, seed=1, world_share_cap=False)
+    out = weigh(runs, obs, ["bass_q"], proposal_uniform=proposal == "uniform box", seed=1, world_share_cap=False)
     w = out["weight"].to_numpy()
     mean = np.sum(w * theta)
     sd = math.sqrt(np.sum(w * (theta - mean) ** 2))
-    # posterior of θ: N(0.09 / 0.2, (0.02 / 0.2)^2) truncated to the bounds
-    a, b = (p.lower - 0.45) / 0.1, (p.upper - 0.45) / 0.1
-    tn = stats.truncnorm(a, b, loc=0.45, scale=0.1)
-    assert mean == pytest.approx(tn.mean(), abs=0.01)
-    assert sd == pytest.approx(tn.std(), rel=0.05)
+
+    def post(q):
+        return prior("bass_q").pdf(q) * stats.norm.pdf(0.09, 0.2 * q, 0.02)
+
+    z = integrate.quad(post, p.lower, p.upper)[0]
+    m1 = integrate.quad(lambda q: q * post(q), p.lower, p.upper)[0] / z
+    m2 = integrate.quad(lambda q: q * q * post(q), p.lower, p.upper)[0] / z
+    assert mean == pytest.approx(m1, abs=0.006)
+    assert sd == pytest.approx(math.sqrt(m2 - m1**2), rel=0.05)
+    # the prior matters: the likelihood alone (mean 0.45) is not the answer
+    assert abs(m1 - 0.45) > 0.005
+
+
+def test_pert_prior_has_its_mode_at_the_registry_default():
+    from ftzsim.calibration.posterior import prior
+
+    for name in ("broadband_growth", "bass_p", "adoption_cost", "cny_per_usd_trend"):
+        p = L.get(name)
+        x = np.linspace(p.lower, p.upper, 20001)
+        assert x[np.argmax(prior(name).pdf(x))] == pytest.approx(p.default, abs=(p.upper - p.lower) * 1e-3), name
+        assert prior(name).mean() == pytest.approx((p.lower + 4 * p.default + p.upper) / 6)
 
 
 def test_weighted_quantile_known_answers():
