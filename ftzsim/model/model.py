@@ -24,7 +24,7 @@ from ftzsim.model.kernel import ACC
 from ftzsim.model.network import build_zone_graph, tie_matrix
 from ftzsim.model.recorder import ArrayCollector, Recorder
 from ftzsim.model.zones import ZonePopulation, adoption_gain
-from ftzsim.outcomes import NATIONAL_OUTCOMES, REGIONS, ZONE_OUTCOMES, summarize
+from ftzsim.outcomes import NATIONAL_OUTCOMES, REGIONS, ZONE_OUTCOMES
 from ftzsim.reference import BLOCS
 from ftzsim.scenario import Scenario, load_scenario
 
@@ -307,8 +307,9 @@ class FTZModel(mesa.Model):
         return self.firms.frame(self.zone_names, BLOCS)
 
     def summary(self) -> dict[str, float]:
-        """Scalar outcomes of the run (``final_`` and ``cum_``, see :func:`ftzsim.outcomes.summarize`)."""
-        return summarize(self.national_frame())
+        """Scalar outcomes of the run (``final_`` and ``cum_``, see :func:`ftzsim.outcomes.summarize`),
+        computed from the recorded arrays without building a frame (the same numbers)."""
+        return self.recorder.summary()
 
     def reach_times(self, level: float = 0.5, share: float = 0.5) -> dict[str, int | None]:
         """First step at which ``share`` of the zones run each lever at ``level`` or more.

@@ -37,6 +37,31 @@ def gini(x: np.ndarray) -> float:
     return float((2 * np.arange(1, n + 1) - n - 1) @ x / (n * s))
 
 
+def _kahan_sum(values: list[float]) -> float:
+    """Compensated sum in the order given, as pandas' ``groupby().sum()`` computes it for
+    values with NaN (skipped; a compensation that turns NaN, after an infinite value,
+    restarts at 0)."""
+    total = comp = 0.0
+    for v in values:
+        if v != v:
+            continue
+        y = v - comp
+        t = total + y
+        comp = t - total - y
+        if comp != comp:
+            comp = 0.0
+        total = t
+    return total
+
+
+def _last_valid(values: list[float]) -> float:
+    """The last value that is not NaN (NaN if there is none), as ``groupby().last()``."""
+    for v in reversed(values):
+        if v == v:
+            return v
+    return float("nan")
+
+
 class Recorder:
     """Zone and national outcomes of every quarter of a run.
 
@@ -155,6 +180,42 @@ class Recorder:
         }
         self.national[t - 1] = [nat[n] for n in NATIONAL_OUTCOMES]
         self.steps = t
+
+    def summary(self) -> dict[str, float]:
+        """Scalar outcomes of the run so far, from the arrays: what
+        :func:`ftzsim.outcomes.summarize` gives for :meth:`national_frame`, to the bit.
+
+        A sweep needs only these scalars, and building the frame and grouping it by year in
+        pandas cost a tenth of a whole run (docs/performance.md). The reducers are the ones
+        pandas applies to the frame: a year's flow is ``groupby().sum()`` (for groups in order
+        and no NaN, pandas' ``np.add.reduceat`` over the year's first rows; with NaN its
+        compensated sum skipping NaN), a year's stock ``groupby().last()`` (the last value
+        that is not NaN), ``cum_`` is ``Series.sum()`` (NaN counted as 0). Summation order
+        decides the last bit, so ``tests/perf/test_run_speedups.py`` checks the equality
+        exactly on runs with whole and partial final years.
+        """
+        n = self.steps
+        if n == 0:
+            return {}
+        years = [self.zone_pop.period_of(s)[0] for s in range(1, n + 1)]
+        starts = np.flatnonzero(np.r_[True, np.diff(years) != 0])
+        first = int(starts[-1])  # the final year's first quarter
+        cols = self.national[:n].T.copy()  # one contiguous row per outcome, as a frame column holds it
+        nan = np.isnan(cols).any(axis=1).tolist()
+        final: dict[str, float] = {}
+        cum: dict[str, float] = {}
+        for j, (name, o) in enumerate(NATIONAL_OUTCOMES.items()):
+            col = cols[j]
+            if o.agg == "stock":
+                final[f"final_{name}"] = _last_valid(col[first:].tolist())
+                continue
+            if nan[j]:
+                final[f"final_{name}"] = _kahan_sum(col[first:].tolist())
+                cum[f"cum_{name}"] = float(np.where(np.isnan(col), 0.0, col).sum())
+            else:
+                final[f"final_{name}"] = float(np.add.reduceat(col, starts)[-1])
+                cum[f"cum_{name}"] = float(col.sum())
+        return {**final, **cum}
 
     # ------------------------------------------------------------------ views
     def national_now(self) -> dict[str, float]:

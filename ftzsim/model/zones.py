@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from ftzsim import reference
 from ftzsim.levers import AGREEMENTS, ZONE_LEVERS, neutral_values
@@ -78,21 +79,38 @@ def poisson_quantile(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
     lam = np.maximum(np.asarray(lam, dtype=float), 0.0)
     big = lam > 500.0
     small = np.where(big, 0.0, lam)
-    k = np.zeros_like(small)
-    pmf = np.exp(-small)
-    cdf = pmf.copy()
-    todo = (cdf < u) & ~big
-    while todo.any():
-        k = np.where(todo, k + 1, k)
-        pmf = np.where(todo, pmf * small / np.maximum(k, 1.0), pmf)
-        cdf = np.where(todo, cdf + pmf, cdf)
-        todo = todo & (cdf < u) & (pmf > 1e-300)
+    # P(K = 0) by NumPy's exp (the search below only multiplies, divides and adds, so the
+    # compiled search gives what the same loop in NumPy gives, to the bit)
+    k = _poisson_search(u, small, np.exp(-small), big)
     if big.any():
         from statistics import NormalDist
 
         z = np.array([NormalDist().inv_cdf(min(max(x, 1e-12), 1 - 1e-12)) for x in u[big]])
         k[big] = np.maximum(0.0, np.floor(lam[big] + np.sqrt(lam[big]) * z + 0.5))
     return k
+
+
+@njit(cache=True)
+def _poisson_search(u, lam, pmf0, big):
+    """Sequential search of :func:`poisson_quantile` for the values not ``big``: add the
+    probabilities ``P(K = k) = P(K = k - 1) lam / k`` until their sum reaches ``u`` (or they
+    underflow). Compiled because the loop runs per value: in NumPy it cost one pass over all
+    zones per step of ``k``."""
+    out = np.zeros(u.shape[0])
+    for i in range(u.shape[0]):
+        if big[i]:
+            continue
+        pmf = pmf0[i]
+        cdf = pmf
+        k = 0.0
+        while cdf < u[i]:
+            k += 1.0
+            pmf = pmf * lam[i] / max(k, 1.0)
+            cdf = cdf + pmf
+            if not pmf > 1e-300:
+                break
+        out[i] = k
+    return out
 
 
 def _ratchet(allowed, request, rate, tolerance, params):

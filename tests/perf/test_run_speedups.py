@@ -1,0 +1,95 @@
+"""Regression guards for the per-quarter and summary speed-ups of a whole run (issue 15).
+
+Each speed-up replaces a slower computation of the same numbers; these tests pin the
+replacement to what it replaced, exactly (no tolerance): the golden outputs
+(``tests/model/test_golden.py``) cover three runs, these cover the cases those runs never
+reach (partial final years, NaN and infinite values, large Poisson means).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from ftzsim import FTZModel, load_scenario
+from ftzsim.model.zones import poisson_quantile
+from ftzsim.outcomes import NATIONAL_OUTCOMES, summarize
+
+
+def _poisson_quantile_numpy(u, lam):
+    """The NumPy search :func:`poisson_quantile` used before its loop was compiled."""
+    u = np.asarray(u, dtype=float)
+    lam = np.maximum(np.asarray(lam, dtype=float), 0.0)
+    big = lam > 500.0
+    small = np.where(big, 0.0, lam)
+    k = np.zeros_like(small)
+    pmf = np.exp(-small)
+    cdf = pmf.copy()
+    todo = (cdf < u) & ~big
+    while todo.any():
+        k = np.where(todo, k + 1, k)
+        pmf = np.where(todo, pmf * small / np.maximum(k, 1.0), pmf)
+        cdf = np.where(todo, cdf + pmf, cdf)
+        todo = todo & (cdf < u) & (pmf > 1e-300)
+    return k, big
+
+
+def test_poisson_quantile_equals_the_numpy_search():
+    """The compiled search gives the NumPy search's counts for every value, from means of 0
+    to 500 (where the normal approximation takes over) and uniforms up to 1 - 2^-53."""
+    rng = np.random.default_rng(11)  # fixture: arbitrary test values
+    lam = np.concatenate([[0.0, 1e-300, 499.9, 500.0, 0.3, 30.0], rng.exponential(20.0, 5000)])
+    u = np.concatenate([[0.5, 0.99, 1 - 2**-53, 0.0, 1 - 2**-53, 1 - 2**-53], rng.random(5000)])
+    got = poisson_quantile(u, lam)
+    want, big = _poisson_quantile_numpy(u, lam)
+    np.testing.assert_array_equal(got[~big], want[~big])
+    assert got[3] == 0.0 and got[4] >= 3.0 and got[5] > 50.0  # known limits: 0 at mean 0, far tails
+    # means above 500 keep the normal approximation: mean 600 at u = 0.5 gives 600
+    np.testing.assert_array_equal(poisson_quantile(np.array([0.5, 0.5]), np.array([600.0, 2.0])), [600.0, 2.0])
+
+
+def _frame_summary_equals_array_summary(m: FTZModel) -> None:
+    want = summarize(m.national_frame())
+    got = m.summary()
+    assert list(got) == list(want)
+    for k, v in want.items():
+        assert got[k] == v or (np.isnan(got[k]) and np.isnan(v)), f"{k}: {got[k]!r} != {v!r}"
+
+
+@pytest.mark.parametrize(
+    ("start", "quarters", "seed"),
+    [
+        ((2021, 1), 20, 1),  # whole final year
+        ((2021, 1), 6, 2),  # final year of 2 quarters
+        ((2021, 3), 8, 3),  # partial first and final years
+        ((2021, 4), 1, 4),  # a single quarter
+    ],
+)
+def test_summary_from_arrays_equals_summary_of_the_frame(start, quarters, seed):
+    """``model.summary()`` (from the recorded arrays) equals ``summarize(national_frame())``
+    to the bit, for whole and partial final years."""
+    sc = dataclasses.replace(load_scenario("classroom"), start=start, quarters=quarters)
+    m = FTZModel(sc, rng=seed, build_firm_agents=False).run()
+    assert m.steps == quarters
+    _frame_summary_equals_array_summary(m)
+
+
+def test_summary_from_arrays_with_nan_and_infinite_values():
+    """With NaN or infinite values in the recorded series the two summaries still agree:
+    pandas then sums with compensation skipping NaN and takes the last value not NaN."""
+    m = FTZModel("classroom", rng=5, quarters=8, build_firm_agents=False).run()
+    nat = m.recorder.national
+    names = list(NATIONAL_OUTCOMES)
+    nat[7, names.index("ds_exports")] = np.nan  # a flow, last quarter
+    nat[5, names.index("goods_exports")] = np.inf
+    nat[6, names.index("ecommerce_exports")] = np.nan
+    nat[4:, names.index("ds_imports")] = np.nan  # a flow without values in the final year
+    nat[7, names.index("adoption_rate")] = np.nan  # a stock: the last value not NaN counts
+    nat[4:, names.index("digital_level")] = np.nan  # a stock without values in the final year
+    _frame_summary_equals_array_summary(m)
+    s = m.summary()
+    assert s["final_adoption_rate"] == nat[6, names.index("adoption_rate")]
+    assert s["final_goods_exports"] == np.inf
+    assert s["final_ds_imports"] == 0.0 and np.isnan(s["final_digital_level"])
