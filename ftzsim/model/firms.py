@@ -117,6 +117,10 @@ class FirmPopulation:
         self.applied_step = np.full(n, -1, dtype=np.int32)
         self.exports = np.zeros((n, n_blocs))
         self.incident = np.zeros(n, dtype=bool)
+        #: each firm's last ``exp(boost boost_s d)`` and its argument, kept by the kernel for
+        #: non-adopters, whose digital level does not move (NaN: not computed yet)
+        self.exp_arg = np.full(n, np.nan)
+        self.exp_val = np.full(n, np.nan)
         # derived static quantities used every quarter
         med = np.median(self.size) if n else 1.0
         self.size_rel = self.size / med
@@ -160,13 +164,20 @@ class FirmPopulation:
         Returns the per-zone totals of the firms stepped (zones x
         len(:data:`ftzsim.model.kernel.ACC`)).
         """
-        idx = self._all if idx is None else np.asarray(idx, dtype=np.int64)
+        if idx is None:
+            idx = self._all
+        else:
+            idx = np.asarray(idx, dtype=np.int64)
+            # the kernel indexes without bounds checks or wrap-around of negative indices
+            if idx.size and (idx.min() < 0 or idx.max() >= self.n):
+                raise IndexError(f"firm indices must be in 0..{self.n - 1}")
         acc = np.zeros((self.n_zones, len(ACC)))
         firm_quarter(
             idx, self.key, t,
             self.zs, self.size, self.sqrt_size_rel, self.sme, self.weight, self.risk, self.volume,
             self.sector_boost, self.sector_data_risk,
             self.digital_level, self.adopted, self.approval, self.applied_step, self.exports, self.incident,
+            self.exp_arg, self.exp_val,
             inp.revenue, inp.fixed_cost, inp.hazard, inp.gain, inp.subsidy, inp.maturity, inp.green, inp.incident,
             inp.inspection, inp.sigma, inp.boost, inp.fixed_cost_digital_cut, inp.pending_penalty, inp.adoption_cost,
             inp.risk_based,

@@ -93,3 +93,48 @@ def test_summary_from_arrays_with_nan_and_infinite_values():
     assert s["final_adoption_rate"] == nat[6, names.index("adoption_rate")]
     assert s["final_goods_exports"] == np.inf
     assert s["final_ds_imports"] == 0.0 and np.isnan(s["final_digital_level"])
+
+
+STATE = ("digital_level", "adopted", "approval", "applied_step", "exports", "incident")
+
+
+def _state(f) -> dict[str, np.ndarray]:
+    return {k: getattr(f, k).copy() for k in STATE}
+
+
+def test_kept_exp_values_are_never_stale():
+    """The kernel reads a non-adopter's ``exp`` back only when its argument is the same: after
+    the digital boost and some firms' digital levels change, a step with the kept values
+    gives exactly what a step that recomputes every ``exp`` gives."""
+    m = FTZModel("baseline", rng=6, n_firms=3000, build_firm_agents=False)
+    m.step()
+    f, inp = m.firms, m.zone_inputs(2)
+    kept = np.isfinite(f.exp_arg)
+    assert kept.sum() == (~f.adopted).sum() > 0  # every non-adopter's value is kept
+    changed = np.flatnonzero(~f.adopted)[:200]
+    f.digital_level[changed] += 0.05
+    for boost in (inp.boost, 1.7 * inp.boost):
+        inp2 = dataclasses.replace(inp, boost=boost)
+        before = _state(f)
+        arg, val = f.exp_arg.copy(), f.exp_val.copy()
+        acc_kept, after_kept = f.step(inp2, 2), _state(f)
+        for k, v in before.items():
+            getattr(f, k)[...] = v
+        f.exp_arg[:] = np.nan  # nothing kept: every exp computed afresh
+        acc_fresh, after_fresh = f.step(inp2, 2), _state(f)
+        np.testing.assert_array_equal(acc_kept, acc_fresh)
+        for k in STATE:
+            np.testing.assert_array_equal(after_kept[k], after_fresh[k], err_msg=k)
+        for k, v in before.items():
+            getattr(f, k)[...] = v
+        f.exp_arg[:], f.exp_val[:] = arg, val
+
+
+def test_population_step_rejects_indices_outside_the_population():
+    """The kernel indexes without bounds checks, so the population step checks ``idx``."""
+    m = FTZModel("classroom", rng=1, build_firm_agents=False)
+    m.step()
+    inp = m.zone_inputs()
+    for bad in ([-1], [m.firms.n]):
+        with pytest.raises(IndexError, match="firm indices"):
+            m.firms.step(inp, 2, idx=bad)
