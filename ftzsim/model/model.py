@@ -265,13 +265,14 @@ class FTZModel(mesa.Model):
             zp.quarter(zp.index, u, t)
             zp.replicate_nationwide(t)
         # 3. firms (vectorised) and 4. incidents
-        inp = zp.inputs(t)
+        terms = zp.trade_terms()  # read by the firms' inputs and by the recorder
+        inp = zp.inputs(t, terms)
         self._inputs = (t, inp)
         acc = self.firms.step(inp, t)
         zp.approved_now += acc[:, ACC.index("green")]
         zp.grow_productivity()
         # 5. collect (real-firm incident counts use their own stream: two uniforms per zone)
-        self.recorder.record(t, acc, self.rng_risk.random((self.zones.n, 2)))
+        self.recorder.record(t, acc, self.rng_risk.random((self.zones.n, 2)), terms)
         self.datacollector.collect(self)
         if self.debug:
             self.check_invariants()

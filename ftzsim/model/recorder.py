@@ -23,7 +23,7 @@ from ftzsim.outcomes import NATIONAL_OUTCOMES, REGIONS, ZONE_OUTCOMES, annual
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from ftzsim.model.zones import ZonePopulation
+    from ftzsim.model.zones import TradeTerms, ZonePopulation
 
 __all__ = ["ArrayCollector", "Recorder", "gini"]
 
@@ -84,7 +84,7 @@ class Recorder:
         self.real_firms = np.ones(Z)
         self._region_names = [zones.info[i].region for i in range(Z)]
 
-    def record(self, t: int, acc: np.ndarray, u_risk: np.ndarray) -> None:
+    def record(self, t: int, acc: np.ndarray, u_risk: np.ndarray, terms: TradeTerms | None = None) -> None:
         """Turn the firm kernel's zone totals (``acc``, zones x :data:`ACC`) and the zones'
         state into quarter ``t``'s outcomes; also update the zone state that next quarter's
         rules read (incident rates, performance, adopted shares).
@@ -94,7 +94,8 @@ class Recorder:
         probability`` (drawn with ``u_risk``, two uniforms per zone). Counting an agent's own
         draw ``weight`` times would give the rate a variance that grows as agents get fewer
         and heavier, so the regulators' ratchet — a threshold on that rate — would tighten
-        more often with fewer agents (issue 17)."""
+        more often with fewer agents (issue 17). ``terms``: the quarter's
+        :meth:`~ftzsim.model.zones.ZonePopulation.trade_terms` (computed when not given)."""
         zp = self.zone_pop
         p = zp.params
         Z = zp.n
@@ -108,8 +109,9 @@ class Recorder:
         ds_inc = poisson_quantile(u_risk[:, 0], ds_mean)
         incidents = ds_inc + poisson_quantile(u_risk[:, 1], np.maximum(a["incident_mean"] - ds_mean, 0.0))
         data_exp = a["ds_data_exporters"]
-        openness = zp.openness_effective()
-        r_imp = zp.import_restrictiveness(openness)
+        terms = zp.trade_terms() if terms is None else terms
+        openness = terms.openness
+        r_imp = zp.import_restrictiveness(terms)
         activity = a["ds_activity"] * zp.prod_index
         act_ratio = np.divide(activity, zp.activity0, out=np.ones(Z), where=zp.activity0 > 0)
         ds_m = (
@@ -118,7 +120,7 @@ class Recorder:
             * np.exp(-p["dstri_semi_elasticity"] * (r_imp - zp.r_import0))
             * act_ratio
         )
-        ec_m = zp.ecommerce_imports(t)
+        ec_m = zp.ecommerce_imports(t, terms.tau_ec)
         adopt = np.divide(a["adopted"], w_all, out=np.zeros(Z), where=w_all > 0)
         zp.adopted_share = adopt
         expo = np.divide(a["exporting"], w_all, out=np.zeros(Z), where=w_all > 0)

@@ -26,6 +26,7 @@ Trade access (DESIGN §5.3; gravity after Head & Mayer 2014)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -42,6 +43,7 @@ __all__ = [
     "DSTRI_OPEN",
     "LEVELS",
     "STEP_SIZE",
+    "TradeTerms",
     "ZonePopulation",
     "adoption_gain",
     "poisson_quantile",
@@ -111,6 +113,29 @@ def _poisson_search(u, lam, pmf0, big):
                 break
         out[i] = k
     return out
+
+
+@dataclass
+class TradeTerms:
+    """What the zones' policy state implies for trade in a quarter (:meth:`ZonePopulation.trade_terms`).
+
+    Attributes
+    ----------
+    levels : ndarray (Z, L)
+        :meth:`ZonePopulation.province_levels`.
+    openness : ndarray (Z,)
+        :meth:`ZonePopulation.openness_effective`.
+    tau, tau_ec : ndarray (Z,)
+        :meth:`ZonePopulation.trade_costs` of goods and of cross-border e-commerce.
+    restrictiveness : ndarray (Z, B)
+        :meth:`ZonePopulation.restrictiveness` at ``openness``.
+    """
+
+    levels: np.ndarray
+    openness: np.ndarray
+    tau: np.ndarray
+    tau_ec: np.ndarray
+    restrictiveness: np.ndarray
 
 
 def _ratchet(allowed, request, rate, tolerance, params):
@@ -465,17 +490,31 @@ class ZonePopulation:
         base = DSTRI_CLOSED - (DSTRI_CLOSED - DSTRI_OPEN) * openness
         return base[:, None] * (1.0 - self.params["alignment_effect"] * self.aligned_share()[None, :])
 
-    def import_restrictiveness(self, openness: np.ndarray) -> np.ndarray:
-        """Market-weighted restrictiveness a zone's services imports face."""
-        return self.restrictiveness(openness) @ self.market
+    def import_restrictiveness(self, terms: TradeTerms | None = None) -> np.ndarray:
+        """Market-weighted restrictiveness a zone's services imports face (``terms``: this
+        quarter's :meth:`trade_terms`, computed when not given)."""
+        terms = self.trade_terms() if terms is None else terms
+        return terms.restrictiveness @ self.market
 
-    def trade_costs(self) -> tuple[np.ndarray, np.ndarray]:
+    def trade_terms(self) -> TradeTerms:
+        """The quantities the zones' policy state implies for trade now (:class:`TradeTerms`).
+
+        The model computes them once a quarter, after the regulators and zones have moved, and
+        hands them to :meth:`inputs` and the recorder: each was computed two or three times a
+        quarter before (docs/performance.md)."""
+        lv = self.province_levels()
+        openness = self.openness_effective()
+        tau, tau_ec = self.trade_costs(lv)
+        return TradeTerms(lv, openness, tau, tau_ec, self.restrictiveness(openness))
+
+    def trade_costs(self, lv: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Iceberg trade costs ``τ = 1 + AVE x remaining share`` of goods and of cross-border
         e-commerce, by zone. The facilitation levers remove their shares of the
         ad-valorem-equivalent cost (c1, c2, c5); a cross-border e-commerce pilot zone removes a
-        further share for e-commerce parcels (bonded warehouses, simplified clearance; 001)."""
+        further share for e-commerce parcels (bonded warehouses, simplified clearance; 001).
+        ``lv``: :meth:`province_levels`, computed when not given."""
         p = self.params
-        lv = self.province_levels()
+        lv = self.province_levels() if lv is None else lv
         remaining = (
             (1 - p["single_window_cost_cut"] * lv[:, _L["single_window"]])
             * (1 - p["smart_customs_cost_cut"] * lv[:, _L["smart_customs"]])
@@ -486,18 +525,19 @@ class ZonePopulation:
         tau_ec = 1.0 + p["trade_cost_ave"] * remaining * (1 - p["cbec_cost_cut"] * lv[:, _L["cbec_pilot"]])
         return tau, tau_ec
 
-    def ecommerce_imports(self, step: int) -> np.ndarray:
+    def ecommerce_imports(self, step: int, tau_ec: np.ndarray | None = None) -> np.ndarray:
         """Cross-border e-commerce imports by zone in quarter ``step`` (bonded warehouses and
         bonded display, 001): the zone's 2021 level, grown as the e-commerce channel grows
         (world demand and e-commerce growth, both ways), and moved by the change of its
-        e-commerce trade cost since the start with the trade elasticity."""
+        e-commerce trade cost since the start with the trade elasticity (``tau_ec``: that cost
+        now, computed when not given)."""
         p = self.params
         t_years = (step - 1) / 4.0
         growth = ((1 + p["world_demand_growth"]) * (1 + p["ecommerce_extra_growth"])) ** t_years
-        _, tau_ec = self.trade_costs()
+        tau_ec = self.trade_costs()[1] if tau_ec is None else tau_ec
         return self.ec_imports0 * growth * (tau_ec / self.tau_ec0) ** (-p["trade_elasticity"])
 
-    def access(self, openness: np.ndarray | None = None) -> np.ndarray:
+    def access(self, terms: TradeTerms | None = None) -> np.ndarray:
         """Aggregate market access by zone, sector and bloc (Z x 3 x B), before demand growth.
 
         Gravity (Head & Mayer 2014) with importer weights ``M_b`` (China's destination mix):
@@ -512,13 +552,13 @@ class ZonePopulation:
           classification (a2).
 
         These are aggregate responses, as the evidence measures them (gravity estimates are of
-        aggregate flows); :meth:`inputs` turns them into firm-level shifters.
+        aggregate flows); :meth:`inputs` turns them into firm-level shifters. ``terms``: this
+        quarter's :meth:`trade_terms`, computed when not given.
         """
         p = self.params
-        lv = self.province_levels()
-        openness = self.openness_effective() if openness is None else openness
+        terms = self.trade_terms() if terms is None else terms
+        lv, openness, tau, tau_ec = terms.levels, terms.openness, terms.tau, terms.tau_ec
         theta = p["trade_elasticity"]
-        tau, tau_ec = self.trade_costs()
         dist = self.distance_km / 1000.0
         d_goods = dist ** (-p["distance_elasticity"])
         d_online = dist ** (-p["distance_elasticity"] * p["online_distance_factor"])
@@ -527,10 +567,10 @@ class ZonePopulation:
         access = np.empty((self.n, 3, len(BLOCS)))
         access[:, GOODS] = d_goods * tau[:, None] ** (-theta)
         access[:, ECOM] = d_online * tau_ec[:, None] ** (-theta)
-        access[:, DS] = d_online * np.exp(-p["dstri_semi_elasticity"] * self.restrictiveness(openness)) * trust[:, None]
+        access[:, DS] = d_online * np.exp(-p["dstri_semi_elasticity"] * terms.restrictiveness) * trust[:, None]
         return access * self.market[None, None, :]
 
-    def inputs(self, step: int) -> ZoneInputs:
+    def inputs(self, step: int, terms: TradeTerms | None = None) -> ZoneInputs:
         """Zone- and regulator-level quantities the firm rule reads in quarter ``step``.
 
         Aggregate shifters (market access, the founding effect, productivity from 5G) enter a
@@ -540,18 +580,20 @@ class ZonePopulation:
         (a gravity elasticity is one of aggregate flows), not the evidence times the tail index.
         Demand growth moves revenue and fixed costs alike (fixed costs are paid in destination
         prices), so it works on the intensive margin and needs no such correction.
+        ``terms``: the quarter's :meth:`trade_terms`, computed when not given.
         """
         p = self.params
-        lv = self.province_levels()
+        terms = self.trade_terms() if terms is None else terms
+        lv = terms.levels
         year, quarter = self.period_of(step)
         t_years = (step - 1) / 4.0
-        openness = self.openness_effective()
+        openness = terms.openness
         nl, cls = lv[:, _L["services_negative_list"]], lv[:, _L["data_classification"]]
         dlist, gds = lv[:, _L["data_export_negative_list"]], lv[:, _L["gov_data_sharing"]]
         age = year + (quarter - 1) / 4.0 - self.batch_year
         peak = p["founding_peak_years"]
         founding = 1 + p["founding_effect"] * np.where(age > 0, (age / peak) * np.exp(1 - age / peak), 0.0)
-        shifter = self.access(openness) * (self.prod_index * founding)[:, None, None]
+        shifter = self.access(terms) * (self.prod_index * founding)[:, None, None]
         growth = (1 + p["world_demand_growth"]) ** t_years
         sector_growth = np.array([1.0, (1 + p["ecommerce_extra_growth"]) ** t_years, 1.0])
         revenue = self.scale[:, :, None] * shifter ** (1.0 / p["size_tail"]) * growth
@@ -645,6 +687,6 @@ class ZonePopulation:
         # cross-border e-commerce imports: 2021 level and the trade cost they move from
         self.ec_imports0 = sv["ecommerce_imports_2021"].to_numpy(dtype=float) / 4.0
         self.tau_ec0 = self.trade_costs()[1]
-        self.r_import0 = self.import_restrictiveness(self.openness_effective())
+        self.r_import0 = self.import_restrictiveness()
         act = f.weight * f.size * np.exp(self.params["digital_boost"] * f.digital_level) * f.is_ds
         self.activity0 = f.zone_sum(act) * self.prod_index
