@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ftzsim.model.kernel import ACC, firm_potential, firm_quarter
+from ftzsim.model.kernel import ACC, firm_potential, firm_quarter, pending_since
 from ftzsim.reference import SECTORS
 
 __all__ = ["APPROVED", "DS", "ECOM", "GOODS", "NONE", "PENDING", "FirmPopulation", "ZoneInputs"]
@@ -189,7 +189,7 @@ class FirmPopulation:
         """Each zone regulator approves up to ``capacity[z]`` pending applications that have
         waited at least ``min_wait`` quarters (the assessment takes that long), first come first
         served (ties broken by a fixed random key). Returns approvals and summed waits per zone."""
-        pend = np.flatnonzero((self.approval == PENDING) & (t - self.applied_step >= min_wait))
+        pend = pending_since(self.approval, self.applied_step, t, min_wait)
         nz = self.n_zones
         if len(pend) == 0 or not capacity.any():
             return np.zeros(nz), np.zeros(nz)

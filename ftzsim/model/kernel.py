@@ -23,7 +23,7 @@ import math
 import numpy as np
 from numba import njit
 
-__all__ = ["ACC", "firm_potential", "firm_quarter", "firm_uniforms", "philox4x32"]
+__all__ = ["ACC", "firm_potential", "firm_quarter", "firm_uniforms", "pending_since", "philox4x32"]
 
 #: Columns of the per-zone accumulator filled by :func:`firm_quarter`.
 ACC = (
@@ -256,3 +256,17 @@ def firm_quarter(
             acc[z, 15] += w * prob
             acc[z, 9] += w * (approval[i] == PENDING)
             acc[z, 10] += w * size[i] * e
+
+
+@njit(cache=True)
+def pending_since(approval, applied_step, t, min_wait):
+    """Indices (ascending) of the firms whose data-export application is pending and has
+    waited at least ``min_wait`` quarters in quarter ``t``: what the regulators' queues hold.
+    One pass over the firms instead of NumPy's four (compare, subtract, compare, select)."""
+    out = np.empty(approval.shape[0], dtype=np.int64)
+    n = 0
+    for i in range(approval.shape[0]):
+        if approval[i] == PENDING and t - applied_step[i] >= min_wait:
+            out[n] = i
+            n += 1
+    return out[:n]

@@ -138,3 +138,59 @@ def test_population_step_rejects_indices_outside_the_population():
     for bad in ([-1], [m.firms.n]):
         with pytest.raises(IndexError, match="firm indices"):
             m.firms.step(inp, 2, idx=bad)
+
+
+def test_compiled_imitation_equals_the_numpy_expression():
+    """The compiled imitation terms of ``ZonePopulation.quarter`` equal the NumPy expression
+    they replaced, to the bit (random levels with ties, zero weights and equal levels)."""
+    from ftzsim.model.zones import _imitation
+
+    rng = np.random.default_rng(3)  # fixture: arbitrary test values
+    for k, nz, nl in ((22, 22, 12), (1, 22, 12), (5, 7, 3)):
+        start = np.round(rng.random((nz, nl)), 1)  # the reform grid: many equal levels
+        pol = np.round(rng.random((k, nl)), 1)
+        weight = rng.random((k, nz)) * (rng.random((k, nz)) < 0.6)
+        better = start[None, :, :] > pol[:, None, :] + 1e-12
+        pr = weight[:, :, None] * better
+        want_prob = 1.0 - np.prod(1.0 - pr, axis=1)
+        want_best = np.max(np.where(better & (pr > 0), start[None, :, :], 0.0), axis=1)
+        prob, best = _imitation(weight, start, pol)
+        np.testing.assert_array_equal(prob, want_prob)
+        np.testing.assert_array_equal(best, want_best)
+        assert (prob > 0).any() and (best > 0).any()
+
+
+def test_compiled_mark_reached_equals_the_numpy_expression():
+    """``ZonePopulation.mark_reached`` (compiled) records what the NumPy expression it
+    replaced records: the step where a level rises to a grid level, NEVER where it falls
+    below, the old record elsewhere (levels exactly on the grid included)."""
+    from ftzsim.model.zones import LEVELS, NEVER, _mark_reached
+
+    rng = np.random.default_rng(4)  # fixture: arbitrary test values
+    policy = np.round(rng.random((22, 12)), 1)
+    policy[0, :3] = [0.3 + 1e-10, 0.3 - 1e-10, 0.3 - 2e-9]  # at the grid's 1e-9 margin
+    before = np.round(rng.random((22, 12)), 1)
+    reached_at = rng.integers(-20, 30, (22, 12, 10))
+    for idx in (np.arange(22), np.array([5]), np.array([3, 0, 17])):
+        want = reached_at.copy()
+        now, prev = policy[idx][:, :, None], before[idx][:, :, None]
+        up = (now >= LEVELS - 1e-9) & (prev < LEVELS - 1e-9)
+        down = now < LEVELS - 1e-9
+        want[idx] = np.where(up, 7, np.where(down, NEVER, reached_at[idx]))
+        got = reached_at.copy()
+        _mark_reached(got, policy, idx, before[idx], 7, LEVELS)
+        np.testing.assert_array_equal(got, want)
+        assert (got[idx] == 7).any() and (got[idx] == NEVER).any()
+
+
+def test_pending_since_equals_the_numpy_selection():
+    """The regulators' queue (pending applications old enough) is what NumPy selects."""
+    from ftzsim.model.kernel import pending_since
+
+    rng = np.random.default_rng(5)  # fixture: arbitrary test values
+    approval = rng.integers(0, 3, 5000).astype(np.int8)
+    applied = rng.integers(-1, 12, 5000).astype(np.int32)
+    for t, wait in ((12, 0), (12, 2), (3, 5), (0, 0)):
+        want = np.flatnonzero((approval == 1) & (t - applied >= wait))
+        np.testing.assert_array_equal(pending_since(approval, applied, t, wait), want)
+    assert len(pending_since(approval, applied, 12, 2)) > 0
