@@ -83,6 +83,12 @@ class Recorder:
         self.steps = 0
         self.real_firms = np.ones(Z)
         self._region_names = [zones.info[i].region for i in range(Z)]
+        # columns of the zone outcomes: the implemented lever levels are copied from the
+        # policy matrix in one assignment, the others one by one
+        names = list(ZONE_OUTCOMES)
+        self._lever_cols = np.array([names.index(f"lever_{n}") for n in ZONE_LEVERS])
+        self._other_zone_outcomes = [n for n in names if n not in {f"lever_{lv}" for lv in ZONE_LEVERS}]
+        self._other_cols = np.array([names.index(n) for n in self._other_zone_outcomes])
 
     def record(self, t: int, acc: np.ndarray, u_risk: np.ndarray, terms: TradeTerms | None = None) -> None:
         """Turn the firm kernel's zone totals (``acc``, zones x :data:`ACC`) and the zones'
@@ -100,6 +106,9 @@ class Recorder:
         p = zp.params
         Z = zp.n
         a = {name: acc[:, j] for j, name in enumerate(ACC)}
+        # zone totals summed over zones: each row of the transposed copy is summed as NumPy
+        # sums a column (pairwise), in one call instead of one per column
+        tot = dict(zip(ACC, np.ascontiguousarray(acc.T).sum(axis=1).tolist(), strict=True))
         ds_x, ec_x, gd_x = a["ds_exports"], a["ecommerce_exports"], a["goods_exports"]
         w_all = a["weight"]
         # regulators watch the data exports they assess: services firms' (004); e-commerce
@@ -125,7 +134,7 @@ class Recorder:
         zp.adopted_share = adopt
         expo = np.divide(a["exporting"], w_all, out=np.zeros(Z), where=w_all > 0)
         zp.incident_rate = np.divide(1000 * ds_inc, data_exp, out=np.zeros(Z), where=data_exp > 0)
-        tot_de = data_exp.sum()
+        tot_de = tot["ds_data_exporters"]
         zp.national_incident_rate = 1000 * ds_inc.sum() / tot_de if tot_de > 0 else 0.0
         pending = a["pending"]
         digital = (ds_x + ec_x) / np.maximum(self.real_firms, 1e-9)
@@ -147,31 +156,31 @@ class Recorder:
             "logistics": zp.logistics,
             "pending_applications": pending,
             "active": zp.active.astype(float),
-            **{f"lever_{n}": zp.policy[:, i] for i, n in enumerate(ZONE_LEVERS)},
         }
         zd = self.zones[t - 1]
-        for j, name in enumerate(ZONE_OUTCOMES):
+        for j, name in zip(self._other_cols.tolist(), self._other_zone_outcomes, strict=True):
             zd[:, j] = zone_cols[name]
+        zd[:, self._lever_cols] = zp.policy
         total = ds_total.sum()
         region = np.bincount(zp.region_idx, weights=ds_total, minlength=len(REGIONS))
         region = region / total if total > 0 else np.zeros(len(REGIONS))
-        w_sum = w_all.sum()
+        w_sum = tot["weight"]
         approved = zp.approved_now.sum()
         nat = {
-            "ds_exports": ds_x.sum(),
+            "ds_exports": tot["ds_exports"],
             "ds_imports": ds_m.sum(),
             "ds_total": total,
-            "ecommerce_exports": ec_x.sum(),
+            "ecommerce_exports": tot["ecommerce_exports"],
             "ecommerce_imports": ec_m.sum(),
-            "goods_exports": gd_x.sum(),
-            "adoption_rate": a["adopted"].sum() / w_sum if w_sum > 0 else 0.0,
-            "digital_level": a["digital"].sum() / w_sum if w_sum > 0 else 0.0,
-            "exporter_share": a["exporting"].sum() / w_sum if w_sum > 0 else 0.0,
+            "goods_exports": tot["goods_exports"],
+            "adoption_rate": tot["adopted"] / w_sum if w_sum > 0 else 0.0,
+            "digital_level": tot["digital"] / w_sum if w_sum > 0 else 0.0,
+            "exporter_share": tot["exporting"] / w_sum if w_sum > 0 else 0.0,
             "incidents": incidents.sum(),
             "incident_rate": zp.national_incident_rate,
             "mean_openness": float(openness[zp.active].mean()) if zp.active.any() else 0.0,
             "openness_ceiling": zp.ceiling,
-            "pending_applications": pending.sum(),
+            "pending_applications": tot["pending"],
             "mean_wait": zp.wait_sum_now.sum() / approved if approved > 0 else 0.0,
             "pilots": zp.pilots,
             "imitations": zp.imitations,
