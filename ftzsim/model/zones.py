@@ -157,6 +157,38 @@ def _mark_reached(reached_at, policy, idx, before, step, levels):
 
 
 @njit(cache=True)
+def _anchor_flows(rev, fc, sigma, keep, is_ds, zone, sector, weight, nz, approval):
+    """First-quarter flows of :meth:`ZonePopulation.anchor`, by zone and sector.
+
+    A services firm whose full-approval revenue pays in some bloc (``rev / sigma > fc``) is
+    taken as approved (``approval`` is written); one not approved keeps ``keep = 1 -
+    pending_penalty`` of its revenue. Returns the weighted served revenue and the weighted
+    potential revenue (all blocs) summed by zone and sector. Compiled: in NumPy these were
+    eight passes over a firms x blocs array, a third of building a model; sums run in firm
+    and bloc order, as NumPy's row sums and ``add.at`` run, so the results are the same.
+    """
+    nb = rev.shape[1]
+    flows = np.zeros((nz, 3))
+    pots = np.zeros((nz, 3))
+    for i in range(rev.shape[0]):
+        pays = False
+        for b in range(nb):
+            if rev[i, b] / sigma > fc[i]:
+                pays = True
+        approval[i] = APPROVED if (is_ds[i] and pays) else 0
+        limited = is_ds[i] and not pays
+        served = 0.0
+        potential = 0.0
+        for b in range(nb):
+            r = rev[i, b] * keep if limited else rev[i, b]
+            served += r if r / sigma > fc[i] else 0.0
+            potential += rev[i, b]
+        flows[zone[i], sector[i]] += weight[i] * served
+        pots[zone[i], sector[i]] += weight[i] * potential
+    return flows, pots
+
+
+@njit(cache=True)
 def _imitation(weight, start, pol):
     """Imitation chances and targets of :meth:`ZonePopulation.quarter` (k zones x L levers).
 
@@ -704,19 +736,12 @@ class ZonePopulation:
                 self.f0[s] = float(np.median(best[sel]))
         inp = self.inputs(1)
         rev, fc = f.potential(inp)
-        f.approval[:] = np.where(f.is_ds & (rev / inp.sigma > fc[:, None]).any(axis=1) if f.n else False, APPROVED, 0)
-        limited = f.is_ds & (f.approval != APPROVED)
-        rev_eff = np.where(limited[:, None], rev * (1 - inp.pending_penalty), rev)
-        served = np.where(rev_eff / inp.sigma > fc[:, None], rev_eff, 0.0).sum(axis=1)
-        potential = rev.sum(axis=1)
+        flows, pots = _anchor_flows(rev, fc, inp.sigma, 1 - inp.pending_penalty, f.is_ds, f.zone, f.sector,
+                                    f.weight, Z, f.approval)  # fmt: skip
         sv = start_values
         targets = np.stack(
             [sv["goods_exports_2021"], sv["ecommerce_exports_2021"], sv["ds_exports_2021"]], axis=1
         ).astype(float)
-        flows = np.zeros((Z, 3))
-        pots = np.zeros((Z, 3))
-        np.add.at(flows, (f.zone, f.sector), f.weight * served)
-        np.add.at(pots, (f.zone, f.sector), f.weight * potential)
         with np.errstate(divide="ignore", invalid="ignore"):
             self.scale = np.where(flows > 0, targets / flows, np.where(pots > 0, targets / pots, 1.0))
         # calibrated levels (``ftzsim calibrate``): the anchor matches the first quarter, the

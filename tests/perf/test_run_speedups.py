@@ -194,3 +194,31 @@ def test_pending_since_equals_the_numpy_selection():
         want = np.flatnonzero((approval == 1) & (t - applied >= wait))
         np.testing.assert_array_equal(pending_since(approval, applied, t, wait), want)
     assert len(pending_since(approval, applied, 12, 2)) > 0
+
+
+def test_compiled_anchor_flows_equal_the_numpy_expressions():
+    """The first-quarter flows of ``ZonePopulation.anchor`` (compiled) equal the NumPy
+    expressions they replaced to the bit: approvals, served and potential revenue summed by
+    zone and sector (row sums in bloc order, ``add.at`` in firm order)."""
+    from ftzsim.model.zones import _anchor_flows
+
+    rng = np.random.default_rng(6)  # fixture: arbitrary test values
+    n, nz, nb, sigma, pp = 4000, 7, 4, 3.7, 0.35
+    rev = rng.pareto(1.5, (n, nb)) * 10.0 ** rng.integers(-2, 3, (n, 1))
+    rev[rng.random((n, nb)) < 0.2] = 0.0
+    fc = rng.random(n) * 5.0
+    is_ds = rng.random(n) < 0.3
+    zone, sector, weight = rng.integers(0, nz, n), rng.integers(0, 3, n), rng.random(n) * 50
+    approval = np.zeros(n, dtype=np.int8)
+    flows, pots = _anchor_flows(rev, fc, sigma, 1 - pp, is_ds, zone, sector, weight, nz, approval)
+    want_approval = np.where(is_ds & (rev / sigma > fc[:, None]).any(axis=1), 2, 0)
+    limited = is_ds & (want_approval != 2)
+    rev_eff = np.where(limited[:, None], rev * (1 - pp), rev)
+    served = np.where(rev_eff / sigma > fc[:, None], rev_eff, 0.0).sum(axis=1)
+    want_flows, want_pots = np.zeros((nz, 3)), np.zeros((nz, 3))
+    np.add.at(want_flows, (zone, sector), weight * served)
+    np.add.at(want_pots, (zone, sector), weight * rev.sum(axis=1))
+    np.testing.assert_array_equal(approval, want_approval)
+    np.testing.assert_array_equal(flows, want_flows)
+    np.testing.assert_array_equal(pots, want_pots)
+    assert 0 < (approval == 2).sum() < is_ds.sum()  # some services firms approved, not all
