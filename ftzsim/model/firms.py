@@ -98,8 +98,9 @@ class FirmPopulation:
     """
 
     def __init__(
-        self, zone, sector, size, weight, compliance, digital_level, adopted, tiebreak, n_zones, n_blocs, *, key
-    ):
+        self, zone, sector, size, weight, compliance, digital_level, adopted, tiebreak, n_zones, n_blocs, *, key,
+        median_size=None,
+    ):  # fmt: skip
         n = len(zone)
         self.n = n
         self.n_zones = n_zones
@@ -122,7 +123,8 @@ class FirmPopulation:
         self.exp_arg = np.full(n, np.nan)
         self.exp_val = np.full(n, np.nan)
         # derived static quantities used every quarter
-        med = np.median(self.size) if n else 1.0
+        # the median size (the caller may pass it when it has computed it already)
+        med = (np.median(self.size) if n else 1.0) if median_size is None else median_size
         self.size_rel = self.size / med
         self.sqrt_size_rel = np.sqrt(self.size_rel).astype(np.float32)
         self._all = np.arange(n, dtype=np.int64)

@@ -9,6 +9,7 @@ the Mesa agents of :mod:`ftzsim.model.agents` are views onto them. See ``docs/mo
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +141,7 @@ class FTZModel(mesa.Model):
         and 5G (the same net-benefit terms that gate adoption during the run)."""
         rng = self.rng_init
         Z = len(self.zone_names)
-        start = reference.zone_start_values().loc[self.zone_names]
+        start = _start_values(tuple(self.zone_names)).copy()
         self.start_values = start
         trade = (start["ds_exports_2021"] + start["ds_imports_2021"]).to_numpy()
         share = trade / trade.sum()
@@ -148,42 +149,43 @@ class FTZModel(mesa.Model):
         real = cfg.constants["real_firms"] * share
         shares = cfg.constants["sector_shares"]
         sector_share = np.array([shares[s] for s in reference.SECTORS])
-        zone_idx, sector, size = [], [], []
+        size = []
         alpha = self.params["size_tail"]
-        for z in range(Z):
-            counts = _allocate(int(n_agents[z]), sector_share, 0)
-            for s, k in enumerate(counts):
-                if k == 0:
-                    continue
-                # stratified draws: agent j of k stands for quantile stratum j of the Pareto
-                # size distribution, so a few hundred agents represent a zone's tail stably
-                strata = rng.permutation(k)
-                u = (strata + rng.random(k)) / k
-                sz = (1.0 - u) ** (-1.0 / alpha)
-                # the top stratum has unbounded variance: it takes its conditional mean
-                # E[S | S > s_q] = s_q * alpha / (alpha - 1) instead of a draw
-                top = strata == k - 1
-                sz[top] = k ** (1.0 / alpha) * alpha / (alpha - 1.0)
-                size.append(sz)
-                zone_idx.append(np.full(k, z))
-                sector.append(np.full(k, s))
+        counts = np.array([_allocate(int(n_agents[z]), sector_share, 0) for z in range(Z)], dtype=int)
+        counts = counts.reshape(Z, len(sector_share))
+        for k in counts.ravel():
+            if k == 0:
+                continue
+            # stratified draws: agent j of k stands for quantile stratum j of the Pareto size
+            # distribution, so a few hundred agents represent a zone's tail stably. (Per group on
+            # purpose: NumPy's power of a short array can differ in the last bit from the same
+            # values' power within a long one, so one call over all groups changed results.)
+            strata = rng.permutation(k)
+            u = (strata + rng.random(k)) / k
+            sz = (1.0 - u) ** (-1.0 / alpha)
+            # the top stratum has unbounded variance: it takes its conditional mean
+            # E[S | S > s_q] = s_q * alpha / (alpha - 1) instead of a draw
+            sz[strata.argmax()] = k ** (1.0 / alpha) * alpha / (alpha - 1.0)  # strata[argmax] = k - 1
+            size.append(sz)
         n = int(n_agents.sum())
-        zone_idx = np.concatenate(zone_idx) if zone_idx else np.zeros(0, int)
-        sector = np.concatenate(sector) if sector else np.zeros(0, int)
+        zone_idx = np.repeat(np.arange(Z), counts.sum(axis=1))
+        sector = np.tile(np.arange(len(sector_share)), Z).repeat(counts.ravel())
         size = np.concatenate(size) if size else np.zeros(0)
         weight = (real / np.maximum(n_agents, 1))[zone_idx]
         compliance = rng.beta(4.0, 2.0, n)
         digital = rng.uniform(0.0, 0.2, n)
         gain = adoption_gain(self.zones.coverage, self.params["fiveg_adoption_gain"])
-        rel = np.sqrt(size / np.median(size)) * gain[zone_idx] if n else size
+        median_size = np.median(size) if n else 1.0
+        rel = np.sqrt(size / median_size) * gain[zone_idx] if n else size
         p_adopt = np.clip(cfg.constants["initial_adoption"] * rel / (rel.mean() if n else 1.0), 0, 1)
         adopted = rng.random(n) < p_adopt
         digital = np.where(adopted, rng.uniform(0.3, 0.8, n), digital)
         tiebreak = rng.random(n)
         key = self.rng_firms.integers(2**64, dtype=np.uint64)  # keys the firms' counter-based draws
         self.firms = FirmPopulation(
-            zone_idx, sector, size, weight, compliance, digital, adopted, tiebreak, Z, len(BLOCS), key=key
-        )
+            zone_idx, sector, size, weight, compliance, digital, adopted, tiebreak, Z, len(BLOCS), key=key,
+            median_size=median_size,
+        )  # fmt: skip
         # an e-commerce exporter moves customer and payment data: a lighter incident risk
         self.firms.sector_data_risk = np.array([0.0, self.params["ecommerce_data_risk"], 1.0])
         # goods firms gain less from being digital than online sellers and services firms (a4)
@@ -362,9 +364,27 @@ class FTZModel(mesa.Model):
             raise InvariantError(f"step {t}: " + "; ".join(problems))
 
 
+@functools.cache
+def _start_values(zone_names: tuple[str, ...]):
+    """The 2021 start values of these zones, in this order (:func:`ftzsim.reference.zone_start_values`).
+
+    Kept per zone list: selecting the rows in pandas cost more than a tenth of a millisecond
+    per model, and a sweep builds the same zones thousands of times. Callers get a copy."""
+    return reference.zone_start_values().loc[list(zone_names)]
+
+
 def _allocate(total: int, weights: np.ndarray, minimum: int) -> np.ndarray:
     """Split ``total`` into integers proportional to ``weights`` (largest remainder),
-    giving each part at least ``minimum`` when ``total`` allows it."""
+    giving each part at least ``minimum`` when ``total`` allows it (a new array each call;
+    results are kept per arguments, see :func:`_allocate_cached`)."""
+    weights = np.asarray(weights, dtype=float)
+    return _allocate_cached(int(total), tuple(weights.tolist()), int(minimum)).copy()
+
+
+@functools.cache
+def _allocate_cached(total: int, weights: tuple[float, ...], minimum: int) -> np.ndarray:
+    """:func:`_allocate` for hashable arguments. Building a model splits agents over 22 zones
+    and three sectors with the same totals every time: kept, it costs nothing after the first."""
     weights = np.asarray(weights, dtype=float)
     k = len(weights)
     if k == 0:
