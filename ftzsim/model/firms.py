@@ -195,10 +195,13 @@ class FirmPopulation:
         nz = self.n_zones
         if len(pend) == 0 or not capacity.any():
             return np.zeros(nz), np.zeros(nz)
-        pend = pend[np.lexsort((self.tiebreak[pend], self.applied_step[pend], self.zone[pend]))]
-        zp = self.zone[pend]
-        rank = np.arange(len(pend)) - np.searchsorted(zp, zp)  # position in its zone's queue
-        take = pend[rank < capacity[zp]]
+        if (np.bincount(self.zone[pend], minlength=nz) <= capacity).all():
+            take = pend  # every queue fits its capacity (the usual case): no order to settle
+        else:
+            pend = pend[np.lexsort((self.tiebreak[pend], self.applied_step[pend], self.zone[pend]))]
+            zp = self.zone[pend]
+            rank = np.arange(len(pend)) - np.searchsorted(zp, zp)  # position in its zone's queue
+            take = pend[rank < capacity[zp]]
         self.approval[take] = APPROVED
         zt = self.zone[take]
         return (

@@ -222,3 +222,41 @@ def test_compiled_anchor_flows_equal_the_numpy_expressions():
     np.testing.assert_array_equal(flows, want_flows)
     np.testing.assert_array_equal(pots, want_pots)
     assert 0 < (approval == 2).sum() < is_ds.sum()  # some services firms approved, not all
+
+
+def _process_queues_sorted(f, capacity, t, min_wait):
+    """The review queue as it was: always sorted first come first served."""
+    pend = np.flatnonzero((f.approval == 1) & (t - f.applied_step >= min_wait))
+    if len(pend) == 0 or not capacity.any():
+        return np.zeros(f.n_zones), np.zeros(f.n_zones)
+    pend = pend[np.lexsort((f.tiebreak[pend], f.applied_step[pend], f.zone[pend]))]
+    zp = f.zone[pend]
+    take = pend[np.arange(len(pend)) - np.searchsorted(zp, zp) < capacity[zp]]
+    f.approval[take] = 2
+    zt = f.zone[take]
+    return (np.bincount(zt, minlength=f.n_zones).astype(float),
+            np.bincount(zt, weights=(t - f.applied_step[take]).astype(float), minlength=f.n_zones))  # fmt: skip
+
+
+@pytest.mark.parametrize("capacity_per_zone", [0, 1, 3, 1000])
+def test_review_queue_equals_the_sorted_queue(capacity_per_zone):
+    """Approvals and waits per zone are those of the always-sorted queue, whether every queue
+    fits its capacity (no sorting needed) or some are cut first come first served."""
+    m = FTZModel("baseline", rng=8, n_firms=3000, build_firm_agents=False)
+    f = m.firms
+    rng = np.random.default_rng(9)  # fixture: a queue of 600 applications over 12 quarters
+    f.approval[:] = 0
+    f.approval[rng.choice(f.n, 600, replace=False)] = 1
+    f.applied_step[:] = rng.integers(0, 12, f.n)
+    capacity = np.full(f.n_zones, capacity_per_zone)
+    if capacity_per_zone < 1000:  # some queues cut; with 1000 every queue fits
+        capacity[:3] = [0, 2, 50]
+    before = f.approval.copy()
+    want = _process_queues_sorted(f, capacity, 12, 2)
+    want_approval = f.approval.copy()
+    f.approval[:] = before
+    got = f.process_queues(capacity, 12, 2)
+    np.testing.assert_array_equal(f.approval, want_approval)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[1], want[1])
+    assert got[0].sum() > 0
