@@ -260,3 +260,53 @@ def test_review_queue_equals_the_sorted_queue(capacity_per_zone):
     np.testing.assert_array_equal(got[0], want[0])
     np.testing.assert_array_equal(got[1], want[1])
     assert got[0].sum() > 0
+
+
+def _regulate_numpy(idx, active, request, allowed, rate, tol, step, tighten, tightenings, inspection, base, gain,
+                    rc, n_ds, credit):  # fmt: skip
+    """The zone regulators' ratchet, inspection and capacity as NumPy computed them."""
+    act = active[idx]
+    over = rate[idx] > tol
+    opened = np.where(request > allowed[idx], allowed[idx] + step * (request - allowed[idx]), request)
+    new = np.where(over, allowed[idx] * (1 - tighten), opened)
+    allowed[idx] = np.where(act, np.minimum(request, new), 0.0)
+    tightenings[idx] += over & act
+    inspection[idx] = np.where(act, np.minimum(0.95, base * gain), 0.0)
+    exact = rc * n_ds[idx] * gain * act + credit[idx]
+    capacity = np.zeros(len(active), dtype=np.int64)
+    capacity[idx] = np.floor(exact + 1e-9)
+    credit[idx] = exact - capacity[idx]
+    return capacity
+
+
+def test_compiled_regulators_equal_the_numpy_expressions():
+    """Ratchet, inspection and review capacity of the zone regulators (compiled) equal the
+    NumPy expressions they replaced, to the bit, over rates above and below the tolerance,
+    requests above and below the allowance, inactive zones and NaN rates or requests."""
+    from ftzsim.model.zones import _regulate_zones
+
+    rng = np.random.default_rng(10)  # fixture: arbitrary test values
+    nz = 22
+    for idx in (np.arange(nz), np.array([4]), np.array([2, 9, 0])):
+        state = {
+            "allowed": rng.random(nz), "tightenings": rng.integers(0, 5, nz), "inspection": rng.random(nz),
+            "credit": rng.random(nz),
+        }  # fmt: skip
+        active = rng.random(nz) < 0.8
+        rate = rng.random(nz) * 2.0
+        rate[1] = np.nan
+        request = np.round(rng.random(len(idx)), 1)
+        request[0] = np.nan if len(idx) > 2 else request[0]
+        gain = 1 + rng.random(len(idx))
+        n_ds = rng.integers(0, 300, nz)
+        want = {k: v.copy() for k, v in state.items()}
+        want_cap = _regulate_numpy(idx, active, request, want["allowed"], rate, 1.0, 0.3, 0.25, want["tightenings"],
+                                   want["inspection"], 0.2, gain, 0.05, n_ds, want["credit"])  # fmt: skip
+        got = {k: v.copy() for k, v in state.items()}
+        cap = np.zeros(nz, dtype=np.int64)
+        _regulate_zones(idx, active, request, got["allowed"], rate, 1.0, 0.3, 0.25, got["tightenings"],
+                        got["inspection"], 0.2, gain, 0.05, n_ds, got["credit"], cap)  # fmt: skip
+        np.testing.assert_array_equal(cap, want_cap)
+        for k in state:
+            np.testing.assert_array_equal(got[k], want[k], err_msg=k)
+        assert (cap > 0).any()
