@@ -22,7 +22,7 @@ from ftzsim.levers import REGISTRY, ZONE_LEVERS
 from ftzsim.model.agents import FirmAgent, RegulatorAgent, ZoneAgent
 from ftzsim.model.firms import DS, FirmPopulation, ZoneInputs
 from ftzsim.model.kernel import ACC
-from ftzsim.model.network import build_zone_graph, tie_matrix
+from ftzsim.model.network import zone_network
 from ftzsim.model.recorder import ArrayCollector, Recorder
 from ftzsim.model.zones import ZonePopulation, adoption_gain
 from ftzsim.outcomes import NATIONAL_OUTCOMES, REGIONS, ZONE_OUTCOMES
@@ -122,14 +122,12 @@ class FTZModel(mesa.Model):
         self.zone_info = reference.zones()
         self.zone_names = list(cfg.zones)
         net = cfg.network
-        alliances = tuple(sorted((k, tuple(v)) for k, v in (net["alliances"] or {}).items()))
-        graph, ties = _zone_network(tuple(self.zone_names), net["k_nearest"], net["alliance_weight"], alliances)
-        self.graph = graph.copy()  # each model its own graph (Mesa's space holds it)
+        self.graph, ties = zone_network(self.zone_names, net["k_nearest"], net["alliance_weight"], net["alliances"])
         layout = {n: (self.zone_info[n].lon, self.zone_info[n].lat) for n in self.zone_names}
         self.space = Network(self.graph, random=self.random, layout=layout)
         cells = {c.coordinate: c for c in self.space.all_cells}
         self.zone_agents = [ZoneAgent(self, i, n, cells[n]) for i, n in enumerate(self.zone_names)]
-        self.zones = ZonePopulation(self.zone_names, ties.copy(), self.params, self.constants, cfg.start)
+        self.zones = ZonePopulation(self.zone_names, ties, self.params, self.constants, cfg.start)
 
     def _targets(self, cfg: Scenario) -> np.ndarray:
         return np.array([[cfg.lever(n, lv) for lv in ZONE_LEVERS] for n in self.zone_names])
@@ -362,14 +360,6 @@ class FTZModel(mesa.Model):
             problems.append("regional shares do not add up to 1")
         if problems:
             raise InvariantError(f"step {t}: " + "; ".join(problems))
-
-
-@functools.cache
-def _zone_network(zone_names: tuple[str, ...], k_nearest: int, alliance_weight: float, alliances: tuple):
-    """The zone graph and its tie matrix (:mod:`ftzsim.model.network`), kept per arguments:
-    a sweep builds the same network for every model (callers copy both)."""
-    graph = build_zone_graph(list(zone_names), k_nearest, alliance_weight, {k: list(v) for k, v in alliances})
-    return graph, tie_matrix(graph, zone_names)
 
 
 @functools.cache
