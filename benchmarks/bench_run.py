@@ -20,7 +20,7 @@ from reference_model import PerAgentFTZModel
 from ftzsim import FTZModel, load_scenario
 
 
-def main(repeats: int = 5) -> None:
+def main(repeats: int = 9) -> None:
     sc = load_scenario("baseline")
     FTZModel(sc, rng=0, quarters=2).run()  # compile / load the kernel cache
     parts: dict[str, list] = {"build": [], "quarters": [], "summary": []}
@@ -67,4 +67,4 @@ def main(repeats: int = 5) -> None:
 
 
 if __name__ == "__main__":
-    main(repeats=int(sys.argv[1]) if len(sys.argv) > 1 else 5)
+    main(repeats=int(sys.argv[1]) if len(sys.argv) > 1 else 9)

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ftzsim.model.kernel import ACC, firm_potential, firm_quarter
+from ftzsim.model.kernel import ACC, firm_potential, firm_quarter, pending_since
 from ftzsim.reference import SECTORS
 
 __all__ = ["APPROVED", "DS", "ECOM", "GOODS", "NONE", "PENDING", "FirmPopulation", "ZoneInputs"]
@@ -98,8 +98,9 @@ class FirmPopulation:
     """
 
     def __init__(
-        self, zone, sector, size, weight, compliance, digital_level, adopted, tiebreak, n_zones, n_blocs, *, key
-    ):
+        self, zone, sector, size, weight, compliance, digital_level, adopted, tiebreak, n_zones, n_blocs, *, key,
+        median_size=None,
+    ):  # fmt: skip
         n = len(zone)
         self.n = n
         self.n_zones = n_zones
@@ -117,8 +118,13 @@ class FirmPopulation:
         self.applied_step = np.full(n, -1, dtype=np.int32)
         self.exports = np.zeros((n, n_blocs))
         self.incident = np.zeros(n, dtype=bool)
+        #: each firm's last ``exp(boost boost_s d)`` and its argument, kept by the kernel for
+        #: non-adopters, whose digital level does not move (NaN: not computed yet)
+        self.exp_arg = np.full(n, np.nan)
+        self.exp_val = np.full(n, np.nan)
         # derived static quantities used every quarter
-        med = np.median(self.size) if n else 1.0
+        # the median size (the caller may pass it when it has computed it already)
+        med = (np.median(self.size) if n else 1.0) if median_size is None else median_size
         self.size_rel = self.size / med
         self.sqrt_size_rel = np.sqrt(self.size_rel).astype(np.float32)
         self._all = np.arange(n, dtype=np.int64)
@@ -160,13 +166,20 @@ class FirmPopulation:
         Returns the per-zone totals of the firms stepped (zones x
         len(:data:`ftzsim.model.kernel.ACC`)).
         """
-        idx = self._all if idx is None else np.asarray(idx, dtype=np.int64)
+        if idx is None:
+            idx = self._all
+        else:
+            idx = np.asarray(idx, dtype=np.int64)
+            # the kernel indexes without bounds checks or wrap-around of negative indices
+            if idx.size and (idx.min() < 0 or idx.max() >= self.n):
+                raise IndexError(f"firm indices must be in 0..{self.n - 1}")
         acc = np.zeros((self.n_zones, len(ACC)))
         firm_quarter(
             idx, self.key, t,
             self.zs, self.size, self.sqrt_size_rel, self.sme, self.weight, self.risk, self.volume,
             self.sector_boost, self.sector_data_risk,
             self.digital_level, self.adopted, self.approval, self.applied_step, self.exports, self.incident,
+            self.exp_arg, self.exp_val,
             inp.revenue, inp.fixed_cost, inp.hazard, inp.gain, inp.subsidy, inp.maturity, inp.green, inp.incident,
             inp.inspection, inp.sigma, inp.boost, inp.fixed_cost_digital_cut, inp.pending_penalty, inp.adoption_cost,
             inp.risk_based,
@@ -178,14 +191,17 @@ class FirmPopulation:
         """Each zone regulator approves up to ``capacity[z]`` pending applications that have
         waited at least ``min_wait`` quarters (the assessment takes that long), first come first
         served (ties broken by a fixed random key). Returns approvals and summed waits per zone."""
-        pend = np.flatnonzero((self.approval == PENDING) & (t - self.applied_step >= min_wait))
+        pend = pending_since(self.approval, self.applied_step, t, min_wait)
         nz = self.n_zones
         if len(pend) == 0 or not capacity.any():
             return np.zeros(nz), np.zeros(nz)
-        pend = pend[np.lexsort((self.tiebreak[pend], self.applied_step[pend], self.zone[pend]))]
-        zp = self.zone[pend]
-        rank = np.arange(len(pend)) - np.searchsorted(zp, zp)  # position in its zone's queue
-        take = pend[rank < capacity[zp]]
+        if (np.bincount(self.zone[pend], minlength=nz) <= capacity).all():
+            take = pend  # every queue fits its capacity (the usual case): no order to settle
+        else:
+            pend = pend[np.lexsort((self.tiebreak[pend], self.applied_step[pend], self.zone[pend]))]
+            zp = self.zone[pend]
+            rank = np.arange(len(pend)) - np.searchsorted(zp, zp)  # position in its zone's queue
+            take = pend[rank < capacity[zp]]
         self.approval[take] = APPROVED
         zt = self.zone[take]
         return (

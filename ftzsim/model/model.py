@@ -9,6 +9,7 @@ the Mesa agents of :mod:`ftzsim.model.agents` are views onto them. See ``docs/mo
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,10 @@ from ftzsim.levers import REGISTRY, ZONE_LEVERS
 from ftzsim.model.agents import FirmAgent, RegulatorAgent, ZoneAgent
 from ftzsim.model.firms import DS, FirmPopulation, ZoneInputs
 from ftzsim.model.kernel import ACC
-from ftzsim.model.network import build_zone_graph, tie_matrix
+from ftzsim.model.network import zone_network
 from ftzsim.model.recorder import ArrayCollector, Recorder
 from ftzsim.model.zones import ZonePopulation, adoption_gain
-from ftzsim.outcomes import NATIONAL_OUTCOMES, REGIONS, ZONE_OUTCOMES, summarize
+from ftzsim.outcomes import NATIONAL_OUTCOMES, REGIONS, ZONE_OUTCOMES
 from ftzsim.reference import BLOCS
 from ftzsim.scenario import Scenario, load_scenario
 
@@ -132,14 +133,12 @@ class FTZModel(mesa.Model):
         self.zone_info = reference.zones()
         self.zone_names = list(cfg.zones)
         net = cfg.network
-        self.graph = build_zone_graph(self.zone_names, net["k_nearest"], net["alliance_weight"], net["alliances"])
+        self.graph, ties = zone_network(self.zone_names, net["k_nearest"], net["alliance_weight"], net["alliances"])
         layout = {n: (self.zone_info[n].lon, self.zone_info[n].lat) for n in self.zone_names}
         self.space = Network(self.graph, random=self.random, layout=layout)
         cells = {c.coordinate: c for c in self.space.all_cells}
         self.zone_agents = [ZoneAgent(self, i, n, cells[n]) for i, n in enumerate(self.zone_names)]
-        self.zones = ZonePopulation(
-            self.zone_names, tie_matrix(self.graph, self.zone_names), self.params, self.constants, cfg.start
-        )
+        self.zones = ZonePopulation(self.zone_names, ties, self.params, self.constants, cfg.start)
 
     def _targets(self, cfg: Scenario) -> np.ndarray:
         return np.array([[cfg.lever(n, lv) for lv in ZONE_LEVERS] for n in self.zone_names])
@@ -151,7 +150,7 @@ class FTZModel(mesa.Model):
         and 5G (the same net-benefit terms that gate adoption during the run)."""
         rng = self.rng_init
         Z = len(self.zone_names)
-        start = reference.zone_start_values().loc[self.zone_names]
+        start = _start_values(tuple(self.zone_names)).copy()
         self.start_values = start
         trade = (start["ds_exports_2021"] + start["ds_imports_2021"]).to_numpy()
         share = trade / trade.sum()
@@ -159,42 +158,43 @@ class FTZModel(mesa.Model):
         real = cfg.constants["real_firms"] * share
         shares = cfg.constants["sector_shares"]
         sector_share = np.array([shares[s] for s in reference.SECTORS])
-        zone_idx, sector, size = [], [], []
+        size = []
         alpha = self.params["size_tail"]
-        for z in range(Z):
-            counts = _allocate(int(n_agents[z]), sector_share, 0)
-            for s, k in enumerate(counts):
-                if k == 0:
-                    continue
-                # stratified draws: agent j of k stands for quantile stratum j of the Pareto
-                # size distribution, so a few hundred agents represent a zone's tail stably
-                strata = rng.permutation(k)
-                u = (strata + rng.random(k)) / k
-                sz = (1.0 - u) ** (-1.0 / alpha)
-                # the top stratum has unbounded variance: it takes its conditional mean
-                # E[S | S > s_q] = s_q * alpha / (alpha - 1) instead of a draw
-                top = strata == k - 1
-                sz[top] = k ** (1.0 / alpha) * alpha / (alpha - 1.0)
-                size.append(sz)
-                zone_idx.append(np.full(k, z))
-                sector.append(np.full(k, s))
+        counts = np.array([_allocate(int(n_agents[z]), sector_share, 0) for z in range(Z)], dtype=int)
+        counts = counts.reshape(Z, len(sector_share))
+        for k in counts.ravel():
+            if k == 0:
+                continue
+            # stratified draws: agent j of k stands for quantile stratum j of the Pareto size
+            # distribution, so a few hundred agents represent a zone's tail stably. (Per group on
+            # purpose: NumPy's power of a short array can differ in the last bit from the same
+            # values' power within a long one, so one call over all groups changed results.)
+            strata = rng.permutation(k)
+            u = (strata + rng.random(k)) / k
+            sz = (1.0 - u) ** (-1.0 / alpha)
+            # the top stratum has unbounded variance: it takes its conditional mean
+            # E[S | S > s_q] = s_q * alpha / (alpha - 1) instead of a draw
+            sz[strata.argmax()] = k ** (1.0 / alpha) * alpha / (alpha - 1.0)  # strata[argmax] = k - 1
+            size.append(sz)
         n = int(n_agents.sum())
-        zone_idx = np.concatenate(zone_idx) if zone_idx else np.zeros(0, int)
-        sector = np.concatenate(sector) if sector else np.zeros(0, int)
+        zone_idx = np.repeat(np.arange(Z), counts.sum(axis=1))
+        sector = np.tile(np.arange(len(sector_share)), Z).repeat(counts.ravel())
         size = np.concatenate(size) if size else np.zeros(0)
         weight = (real / np.maximum(n_agents, 1))[zone_idx]
         compliance = rng.beta(4.0, 2.0, n)
         digital = rng.uniform(0.0, 0.2, n)
         gain = adoption_gain(self.zones.coverage, self.params["fiveg_adoption_gain"])
-        rel = np.sqrt(size / np.median(size)) * gain[zone_idx] if n else size
+        median_size = np.median(size) if n else 1.0
+        rel = np.sqrt(size / median_size) * gain[zone_idx] if n else size
         p_adopt = np.clip(cfg.constants["initial_adoption"] * rel / (rel.mean() if n else 1.0), 0, 1)
         adopted = rng.random(n) < p_adopt
         digital = np.where(adopted, rng.uniform(0.3, 0.8, n), digital)
         tiebreak = rng.random(n)
         key = self.rng_firms.integers(2**64, dtype=np.uint64)  # keys the firms' counter-based draws
         self.firms = FirmPopulation(
-            zone_idx, sector, size, weight, compliance, digital, adopted, tiebreak, Z, len(BLOCS), key=key
-        )
+            zone_idx, sector, size, weight, compliance, digital, adopted, tiebreak, Z, len(BLOCS), key=key,
+            median_size=median_size,
+        )  # fmt: skip
         # an e-commerce exporter moves customer and payment data: a lighter incident risk
         self.firms.sector_data_risk = np.array([0.0, self.params["ecommerce_data_risk"], 1.0])
         # goods firms gain less from being digital than online sellers and services firms (a4)
@@ -276,13 +276,14 @@ class FTZModel(mesa.Model):
             zp.quarter(zp.index, u, t)
             zp.replicate_nationwide(t)
         # 3. firms (vectorised) and 4. incidents
-        inp = zp.inputs(t)
+        terms = zp.trade_terms()  # read by the firms' inputs and by the recorder
+        inp = zp.inputs(t, terms)
         self._inputs = (t, inp)
         acc = self.firms.step(inp, t)
         zp.approved_now += acc[:, ACC.index("green")]
         zp.grow_productivity()
         # 5. collect (real-firm incident counts use their own stream: two uniforms per zone)
-        self.recorder.record(t, acc, self.rng_risk.random((self.zones.n, 2)))
+        self.recorder.record(t, acc, self.rng_risk.random((self.zones.n, 2)), terms)
         self.datacollector.collect(self)
         if self.debug:
             self.check_invariants()
@@ -318,8 +319,9 @@ class FTZModel(mesa.Model):
         return self.firms.frame(self.zone_names, BLOCS)
 
     def summary(self) -> dict[str, float]:
-        """Scalar outcomes of the run (``final_`` and ``cum_``, see :func:`ftzsim.outcomes.summarize`)."""
-        return summarize(self.national_frame())
+        """Scalar outcomes of the run (``final_`` and ``cum_``, see :func:`ftzsim.outcomes.summarize`),
+        computed from the recorded arrays without building a frame (the same numbers)."""
+        return self.recorder.summary()
 
     def reach_times(self, level: float = 0.5, share: float = 0.5) -> dict[str, int | None]:
         """First step at which ``share`` of the zones run each lever at ``level`` or more.
@@ -372,9 +374,27 @@ class FTZModel(mesa.Model):
             raise InvariantError(f"step {t}: " + "; ".join(problems))
 
 
+@functools.cache
+def _start_values(zone_names: tuple[str, ...]):
+    """The 2021 start values of these zones, in this order (:func:`ftzsim.reference.zone_start_values`).
+
+    Kept per zone list: selecting the rows in pandas cost more than a tenth of a millisecond
+    per model, and a sweep builds the same zones thousands of times. Callers get a copy."""
+    return reference.zone_start_values().loc[list(zone_names)]
+
+
 def _allocate(total: int, weights: np.ndarray, minimum: int) -> np.ndarray:
     """Split ``total`` into integers proportional to ``weights`` (largest remainder),
-    giving each part at least ``minimum`` when ``total`` allows it."""
+    giving each part at least ``minimum`` when ``total`` allows it (a new array each call;
+    results are kept per arguments, see :func:`_allocate_cached`)."""
+    weights = np.asarray(weights, dtype=float)
+    return _allocate_cached(int(total), tuple(weights.tolist()), int(minimum)).copy()
+
+
+@functools.cache
+def _allocate_cached(total: int, weights: tuple[float, ...], minimum: int) -> np.ndarray:
+    """:func:`_allocate` for hashable arguments. Building a model splits agents over 22 zones
+    and three sectors with the same totals every time: kept, it costs nothing after the first."""
     weights = np.asarray(weights, dtype=float)
     k = len(weights)
     if k == 0:

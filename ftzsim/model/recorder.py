@@ -24,7 +24,7 @@ from ftzsim.reference import cny_per_usd
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from ftzsim.model.zones import ZonePopulation
+    from ftzsim.model.zones import TradeTerms, ZonePopulation
 
 __all__ = ["ArrayCollector", "Recorder", "gini"]
 
@@ -36,6 +36,31 @@ def gini(x: np.ndarray) -> float:
     if n == 0 or s <= 0:
         return 0.0
     return float((2 * np.arange(1, n + 1) - n - 1) @ x / (n * s))
+
+
+def _kahan_sum(values: list[float]) -> float:
+    """Compensated sum in the order given, as pandas' ``groupby().sum()`` computes it for
+    values with NaN (skipped; a compensation that turns NaN, after an infinite value,
+    restarts at 0)."""
+    total = comp = 0.0
+    for v in values:
+        if v != v:
+            continue
+        y = v - comp
+        t = total + y
+        comp = t - total - y
+        if comp != comp:
+            comp = 0.0
+        total = t
+    return total
+
+
+def _last_valid(values: list[float]) -> float:
+    """The last value that is not NaN (NaN if there is none), as ``groupby().last()``."""
+    for v in reversed(values):
+        if v == v:
+            return v
+    return float("nan")
 
 
 class Recorder:
@@ -62,8 +87,14 @@ class Recorder:
         # yuan per dollar of each quarter's year: series published in CNY are reported in CNY
         trend = zones.params["cny_per_usd_trend"]
         self.cny_per_usd = np.array([cny_per_usd(zones.period_of(s)[0], trend) for s in range(1, quarters + 1)])
+        # columns of the zone outcomes: the implemented lever levels are copied from the
+        # policy matrix in one assignment, the others one by one
+        names = list(ZONE_OUTCOMES)
+        self._lever_cols = np.array([names.index(f"lever_{n}") for n in ZONE_LEVERS])
+        self._other_zone_outcomes = [n for n in names if n not in {f"lever_{lv}" for lv in ZONE_LEVERS}]
+        self._other_cols = np.array([names.index(n) for n in self._other_zone_outcomes])
 
-    def record(self, t: int, acc: np.ndarray, u_risk: np.ndarray) -> None:
+    def record(self, t: int, acc: np.ndarray, u_risk: np.ndarray, terms: TradeTerms | None = None) -> None:
         """Turn the firm kernel's zone totals (``acc``, zones x :data:`ACC`) and the zones'
         state into quarter ``t``'s outcomes; also update the zone state that next quarter's
         rules read (incident rates, performance, adopted shares).
@@ -73,11 +104,15 @@ class Recorder:
         probability`` (drawn with ``u_risk``, two uniforms per zone). Counting an agent's own
         draw ``weight`` times would give the rate a variance that grows as agents get fewer
         and heavier, so the regulators' ratchet — a threshold on that rate — would tighten
-        more often with fewer agents (issue 17)."""
+        more often with fewer agents (issue 17). ``terms``: the quarter's
+        :meth:`~ftzsim.model.zones.ZonePopulation.trade_terms` (computed when not given)."""
         zp = self.zone_pop
         p = zp.params
         Z = zp.n
         a = {name: acc[:, j] for j, name in enumerate(ACC)}
+        # zone totals summed over zones: each row of the transposed copy is summed as NumPy
+        # sums a column (pairwise), in one call instead of one per column
+        tot = dict(zip(ACC, np.ascontiguousarray(acc.T).sum(axis=1).tolist(), strict=True))
         ds_x, ec_x, gd_x = a["ds_exports"], a["ecommerce_exports"], a["goods_exports"]
         w_all = a["weight"]
         # regulators watch the data exports they assess: services firms' (004); e-commerce
@@ -87,8 +122,9 @@ class Recorder:
         ds_inc = poisson_quantile(u_risk[:, 0], ds_mean)
         incidents = ds_inc + poisson_quantile(u_risk[:, 1], np.maximum(a["incident_mean"] - ds_mean, 0.0))
         data_exp = a["ds_data_exporters"]
-        openness = zp.openness_effective()
-        r_imp = zp.import_restrictiveness(openness)
+        terms = zp.trade_terms() if terms is None else terms
+        openness = terms.openness
+        r_imp = zp.import_restrictiveness(terms)
         activity = a["ds_activity"] * zp.prod_index
         act_ratio = np.divide(activity, zp.activity0, out=np.ones(Z), where=zp.activity0 > 0)
         ds_m = (
@@ -97,12 +133,12 @@ class Recorder:
             * np.exp(-p["dstri_semi_elasticity"] * (r_imp - zp.r_import0))
             * act_ratio
         )
-        ec_m = zp.ecommerce_imports(t)
+        ec_m = zp.ecommerce_imports(t, terms.tau_ec)
         adopt = np.divide(a["adopted"], w_all, out=np.zeros(Z), where=w_all > 0)
         zp.adopted_share = adopt
         expo = np.divide(a["exporting"], w_all, out=np.zeros(Z), where=w_all > 0)
         zp.incident_rate = np.divide(1000 * ds_inc, data_exp, out=np.zeros(Z), where=data_exp > 0)
-        tot_de = data_exp.sum()
+        tot_de = tot["ds_data_exporters"]
         zp.national_incident_rate = 1000 * ds_inc.sum() / tot_de if tot_de > 0 else 0.0
         pending = a["pending"]
         digital = (ds_x + ec_x) / np.maximum(self.real_firms, 1e-9)
@@ -132,32 +168,32 @@ class Recorder:
             "logistics": zp.logistics,
             "pending_applications": pending,
             "active": zp.active.astype(float),
-            **{f"lever_{n}": zp.policy[:, i] for i, n in enumerate(ZONE_LEVERS)},
         }
         zd = self.zones[t - 1]
-        for j, name in enumerate(ZONE_OUTCOMES):
+        for j, name in zip(self._other_cols.tolist(), self._other_zone_outcomes, strict=True):
             zd[:, j] = zone_cols[name]
+        zd[:, self._lever_cols] = zp.policy
         total = ds_total.sum()
         region = np.bincount(zp.region_idx, weights=ds_total, minlength=len(REGIONS))
         region = region / total if total > 0 else np.zeros(len(REGIONS))
-        w_sum = w_all.sum()
+        w_sum = tot["weight"]
         approved = zp.approved_now.sum()
         nat = {
-            "ds_exports": ds_x.sum(),
+            "ds_exports": tot["ds_exports"] * p["level_ds_exports"],
             "ds_imports": ds_m.sum(),
             "ds_total": total,
-            "ecommerce_exports": ec_x.sum(),
-            "ecommerce_exports_cny": ec_x.sum() * self.cny_per_usd[t - 1],
+            "ecommerce_exports": tot["ecommerce_exports"] * p["level_ecommerce"],
+            "ecommerce_exports_cny": tot["ecommerce_exports"] * p["level_ecommerce"] * self.cny_per_usd[t - 1],
             "ecommerce_imports": ec_m.sum(),
-            "goods_exports": gd_x.sum(),
-            "adoption_rate": a["adopted"].sum() / w_sum if w_sum > 0 else 0.0,
-            "digital_level": a["digital"].sum() / w_sum if w_sum > 0 else 0.0,
-            "exporter_share": a["exporting"].sum() / w_sum if w_sum > 0 else 0.0,
+            "goods_exports": tot["goods_exports"],
+            "adoption_rate": tot["adopted"] / w_sum if w_sum > 0 else 0.0,
+            "digital_level": tot["digital"] / w_sum if w_sum > 0 else 0.0,
+            "exporter_share": tot["exporting"] / w_sum if w_sum > 0 else 0.0,
             "incidents": incidents.sum(),
             "incident_rate": zp.national_incident_rate,
             "mean_openness": float(openness[zp.active].mean()) if zp.active.any() else 0.0,
             "openness_ceiling": zp.ceiling,
-            "pending_applications": pending.sum(),
+            "pending_applications": tot["pending"],
             "mean_wait": zp.wait_sum_now.sum() / approved if approved > 0 else 0.0,
             "pilots": zp.pilots,
             "imitations": zp.imitations,
@@ -168,6 +204,42 @@ class Recorder:
         }
         self.national[t - 1] = [nat[n] for n in NATIONAL_OUTCOMES]
         self.steps = t
+
+    def summary(self) -> dict[str, float]:
+        """Scalar outcomes of the run so far, from the arrays: what
+        :func:`ftzsim.outcomes.summarize` gives for :meth:`national_frame`, to the bit.
+
+        A sweep needs only these scalars, and building the frame and grouping it by year in
+        pandas cost a tenth of a whole run (docs/performance.md). The reducers are the ones
+        pandas applies to the frame: a year's flow is ``groupby().sum()`` (for groups in order
+        and no NaN, pandas' ``np.add.reduceat`` over the year's first rows; with NaN its
+        compensated sum skipping NaN), a year's stock ``groupby().last()`` (the last value
+        that is not NaN), ``cum_`` is ``Series.sum()`` (NaN counted as 0). Summation order
+        decides the last bit, so ``tests/perf/test_run_speedups.py`` checks the equality
+        exactly on runs with whole and partial final years.
+        """
+        n = self.steps
+        if n == 0:
+            return {}
+        years = [self.zone_pop.period_of(s)[0] for s in range(1, n + 1)]
+        starts = np.flatnonzero(np.r_[True, np.diff(years) != 0])
+        first = int(starts[-1])  # the final year's first quarter
+        cols = self.national[:n].T.copy()  # one contiguous row per outcome, as a frame column holds it
+        nan = np.isnan(cols).any(axis=1).tolist()
+        final: dict[str, float] = {}
+        cum: dict[str, float] = {}
+        for j, (name, o) in enumerate(NATIONAL_OUTCOMES.items()):
+            col = cols[j]
+            if o.agg == "stock":
+                final[f"final_{name}"] = _last_valid(col[first:].tolist())
+                continue
+            if nan[j]:
+                final[f"final_{name}"] = _kahan_sum(col[first:].tolist())
+                cum[f"cum_{name}"] = float(np.where(np.isnan(col), 0.0, col).sum())
+            else:
+                final[f"final_{name}"] = float(np.add.reduceat(col, starts)[-1])
+                cum[f"cum_{name}"] = float(col.sum())
+        return {**final, **cum}
 
     # ------------------------------------------------------------------ views
     def national_now(self) -> dict[str, float]:

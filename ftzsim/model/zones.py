@@ -26,9 +26,11 @@ Trade access (DESIGN §5.3; gravity after Head & Mayer 2014)
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from ftzsim import reference
 from ftzsim.levers import AGREEMENTS, ZONE_LEVERS, neutral_values
@@ -41,6 +43,7 @@ __all__ = [
     "DSTRI_OPEN",
     "LEVELS",
     "STEP_SIZE",
+    "TradeTerms",
     "ZonePopulation",
     "adoption_gain",
     "poisson_quantile",
@@ -78,15 +81,9 @@ def poisson_quantile(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
     lam = np.maximum(np.asarray(lam, dtype=float), 0.0)
     big = lam > 500.0
     small = np.where(big, 0.0, lam)
-    k = np.zeros_like(small)
-    pmf = np.exp(-small)
-    cdf = pmf.copy()
-    todo = (cdf < u) & ~big
-    while todo.any():
-        k = np.where(todo, k + 1, k)
-        pmf = np.where(todo, pmf * small / np.maximum(k, 1.0), pmf)
-        cdf = np.where(todo, cdf + pmf, cdf)
-        todo = todo & (cdf < u) & (pmf > 1e-300)
+    # P(K = 0) by NumPy's exp (the search below only multiplies, divides and adds, so the
+    # compiled search gives what the same loop in NumPy gives, to the bit)
+    k = _poisson_search(u, small, np.exp(-small), big)
     if big.any():
         from statistics import NormalDist
 
@@ -95,11 +92,166 @@ def poisson_quantile(u: np.ndarray, lam: np.ndarray) -> np.ndarray:
     return k
 
 
-def _ratchet(allowed, request, rate, tolerance, params):
-    """The stress-test ratchet, elementwise: returns (new allowance, tightened?)."""
-    over = rate > tolerance
-    opened = np.where(request > allowed, allowed + params["openness_step"] * (request - allowed), request)
-    return np.where(over, allowed * (1 - params["tighten_factor"]), opened), over
+@njit(cache=True)
+def _poisson_search(u, lam, pmf0, big):
+    """Sequential search of :func:`poisson_quantile` for the values not ``big``: add the
+    probabilities ``P(K = k) = P(K = k - 1) lam / k`` until their sum reaches ``u`` (or they
+    underflow). Compiled because the loop runs per value: in NumPy it cost one pass over all
+    zones per step of ``k``."""
+    out = np.zeros(u.shape[0])
+    for i in range(u.shape[0]):
+        if big[i]:
+            continue
+        pmf = pmf0[i]
+        cdf = pmf
+        k = 0.0
+        while cdf < u[i]:
+            k += 1.0
+            pmf = pmf * lam[i] / max(k, 1.0)
+            cdf = cdf + pmf
+            if not pmf > 1e-300:
+                break
+        out[i] = k
+    return out
+
+
+@dataclass
+class TradeTerms:
+    """What the zones' policy state implies for trade in a quarter (:meth:`ZonePopulation.trade_terms`).
+
+    Attributes
+    ----------
+    levels : ndarray (Z, L)
+        :meth:`ZonePopulation.province_levels`.
+    openness : ndarray (Z,)
+        :meth:`ZonePopulation.openness_effective`.
+    tau, tau_ec : ndarray (Z,)
+        :meth:`ZonePopulation.trade_costs` of goods and of cross-border e-commerce.
+    restrictiveness : ndarray (Z, B)
+        :meth:`ZonePopulation.restrictiveness` at ``openness``.
+    """
+
+    levels: np.ndarray
+    openness: np.ndarray
+    tau: np.ndarray
+    tau_ec: np.ndarray
+    restrictiveness: np.ndarray
+
+
+@njit(cache=True)
+def _mark_reached(reached_at, policy, idx, before, step, levels):
+    """:meth:`ZonePopulation.mark_reached` for zones ``idx`` (compiled: in NumPy it made five
+    k x L x 10 temporaries, and it runs up to three times a quarter). A grid level is reached
+    when a zone's level rises to it (the step is recorded) and lost when the level falls
+    below it; otherwise the record stays."""
+    for a in range(idx.shape[0]):
+        z = idx[a]
+        for lv in range(policy.shape[1]):
+            now = policy[z, lv]
+            for g in range(levels.shape[0]):
+                threshold = levels[g] - 1e-9
+                if now >= threshold and before[a, lv] < threshold:
+                    reached_at[z, lv, g] = step
+                elif now < threshold:
+                    reached_at[z, lv, g] = NEVER
+
+
+@njit(cache=True)
+def _anchor_flows(rev, fc, sigma, keep, is_ds, zone, sector, weight, nz, approval):
+    """First-quarter flows of :meth:`ZonePopulation.anchor`, by zone and sector.
+
+    A services firm whose full-approval revenue pays in some bloc (``rev / sigma > fc``) is
+    taken as approved (``approval`` is written); one not approved keeps ``keep = 1 -
+    pending_penalty`` of its revenue. Returns the weighted served revenue and the weighted
+    potential revenue (all blocs) summed by zone and sector. Compiled: in NumPy these were
+    eight passes over a firms x blocs array, a third of building a model; sums run in firm
+    and bloc order, as NumPy's row sums and ``add.at`` run, so the results are the same.
+    """
+    nb = rev.shape[1]
+    flows = np.zeros((nz, 3))
+    pots = np.zeros((nz, 3))
+    for i in range(rev.shape[0]):
+        pays = False
+        for b in range(nb):
+            if rev[i, b] / sigma > fc[i]:
+                pays = True
+        approval[i] = APPROVED if (is_ds[i] and pays) else 0
+        limited = is_ds[i] and not pays
+        served = 0.0
+        potential = 0.0
+        for b in range(nb):
+            r = rev[i, b] * keep if limited else rev[i, b]
+            served += r if r / sigma > fc[i] else 0.0
+            potential += rev[i, b]
+        flows[zone[i], sector[i]] += weight[i] * served
+        pots[zone[i], sector[i]] += weight[i] * potential
+    return flows, pots
+
+
+@njit(cache=True)
+def _imitation(weight, start, pol):
+    """Imitation chances and targets of :meth:`ZonePopulation.quarter` (k zones x L levers).
+
+    A partner ``j`` with a higher level ``start[j, l] > pol[a, l]`` offers a step with
+    probability ``pr = weight[a, j]`` (imitation rate x tie x performance gap); zone ``a``
+    imitates with probability ``1 - prod_j (1 - pr)`` and moves toward the highest such level
+    (0 if none). Compiled: written with NumPy it made k x Z x L temporaries (5,808 values
+    for the 22 zones), the largest part of the zone phase. Products run over ``j`` in
+    order, as NumPy's ``prod(axis=1)`` does, so the results are NumPy's to the bit.
+    """
+    k, nl = pol.shape
+    nz = start.shape[0]
+    prob = np.empty((k, nl))
+    best = np.empty((k, nl))
+    for a in range(k):
+        for lv in range(nl):
+            keep = 1.0
+            top = 0.0
+            for j in range(nz):
+                better = start[j, lv] > pol[a, lv] + 1e-12
+                pr = weight[a, j] * (1.0 if better else 0.0)
+                keep *= 1.0 - pr
+                if better and pr > 0 and start[j, lv] > top:
+                    top = start[j, lv]
+            prob[a, lv] = 1.0 - keep
+            best[a, lv] = top
+    return prob, best
+
+
+@njit(cache=True)
+def _ratchet(allowed, request, rate, tolerance, openness_step, tighten_factor):
+    """The stress-test ratchet of one regulator: returns (new allowance, tightened?).
+
+    Above ``tolerance`` the allowance loses ``tighten_factor`` of itself; otherwise it moves
+    ``openness_step`` of the way up toward ``request``, or down to it at once."""
+    if rate > tolerance:
+        return allowed * (1 - tighten_factor), True
+    if request > allowed:
+        return allowed + openness_step * (request - allowed), False
+    return request, False
+
+
+@njit(cache=True)
+def _regulate_zones(
+    idx, active, request, allowed, incident_rate, tolerance, openness_step, tighten_factor,
+    tightenings, inspection, inspection_base, gain, review_capacity, n_ds_agents, credit, capacity,
+):  # fmt: skip
+    """Ratchet, inspection and review capacity of the zone regulators ``idx`` (see
+    :meth:`ZonePopulation.regulate`; ``request`` and ``gain`` are given for the zones in
+    ``idx``). Compiled: as NumPy over 22 zones it was about twenty calls on tiny arrays a
+    quarter; the arithmetic is the same, operation by operation."""
+    for a in range(idx.shape[0]):
+        z = idx[a]
+        act = active[z]
+        new, over = _ratchet(allowed[z], request[a], incident_rate[z], tolerance, openness_step, tighten_factor)
+        allowed[z] = np.minimum(request[a], new) if act else 0.0
+        tightenings[z] += over and act
+        inspection[z] = np.minimum(0.95, inspection_base * gain[a]) if act else 0.0
+        # capacity in applications (agents); the fraction a quarter cannot use carries over,
+        # so the capacity per quarter does not depend on rounding at the number of agents
+        exact = review_capacity * n_ds_agents[z] * gain[a] * (1.0 if act else 0.0) + credit[z]
+        capacity[z] = np.floor(exact + 1e-9)
+        credit[z] = exact - capacity[z]
 
 
 class ZonePopulation:
@@ -256,13 +408,9 @@ class ZonePopulation:
     def mark_reached(self, idx, before: np.ndarray, step: int) -> None:
         """Record the quarter each reform grid level was first reached in zones ``idx``
         (an int or an index array; ``before`` holds their levels before the change)."""
-        idx = np.atleast_1d(idx)
-        now = self.policy[idx][:, :, None]
-        before = np.atleast_2d(before)[:, :, None]
-        reached = self.reached_at[idx]
-        up = (now >= LEVELS - 1e-9) & (before < LEVELS - 1e-9)
-        down = now < LEVELS - 1e-9
-        self.reached_at[idx] = np.where(up, step, np.where(down, NEVER, reached))
+        idx = np.atleast_1d(np.asarray(idx, dtype=np.int64))
+        before = np.atleast_2d(np.asarray(before, dtype=float))
+        _mark_reached(self.reached_at, self.policy, idx, before, step, LEVELS)
 
     def replicate_nationwide(self, step: int, count: bool = True) -> None:
         """可复制可推广: a reform level held by ``replication_min_zones`` active zones for
@@ -319,8 +467,9 @@ class ZonePopulation:
     # ------------------------------------------------------------------ regulators
     def regulate_nationally(self) -> None:
         """The national regulator moves the ceiling on every zone's openness (宏观审慎)."""
-        new, over = _ratchet(self.ceiling, 1.0, self.national_incident_rate, self.levers["risk_tolerance"],
-                             self.params)  # fmt: skip
+        p = self.params
+        new, over = _ratchet(float(self.ceiling), 1.0, float(self.national_incident_rate),
+                             float(self.levers["risk_tolerance"]), p["openness_step"], p["tighten_factor"])  # fmt: skip
         self.ceiling = float(new)
         self.national_tightenings += int(over)
 
@@ -338,21 +487,15 @@ class ZonePopulation:
           ``review_capacity x services firm agents x (1 + data_sharing_gain x gov_data_sharing)``
           per quarter (001: data sharing across departments raises capacity).
         """
-        act = self.active[idx]
+        p = self.params
+        idx = np.atleast_1d(np.asarray(idx, dtype=np.int64))
         request = self.policy[idx, _L["data_openness"]]
-        new, over = _ratchet(self.allowed[idx], request, self.incident_rate[idx], self.levers["risk_tolerance"],
-                             self.params)  # fmt: skip
-        self.allowed[idx] = np.where(act, np.minimum(request, new), 0.0)
-        self.tightenings[idx] += over & act
-        gain = 1 + self.params["data_sharing_gain"] * self.province_levels()[idx, _L["gov_data_sharing"]]
-        base = self.params["inspection_base"]
-        self.inspection[idx] = np.where(act, np.minimum(0.95, base * gain), 0.0)
-        # capacity in applications (agents); the fraction a quarter cannot use carries over, so
-        # the capacity per quarter does not depend on rounding at the number of firm agents
-        exact = self.params["review_capacity"] * self.n_ds_agents[idx] * gain * act + self.capacity_credit[idx]
+        gain = 1 + p["data_sharing_gain"] * self.province_levels()[idx, _L["gov_data_sharing"]]
         capacity = np.zeros(self.n, dtype=np.int64)
-        capacity[idx] = np.floor(exact + 1e-9)
-        self.capacity_credit[idx] = exact - capacity[idx]
+        _regulate_zones(idx, self.active, request, self.allowed, self.incident_rate,
+                        float(self.levers["risk_tolerance"]), p["openness_step"], p["tighten_factor"],
+                        self.tightenings, self.inspection, p["inspection_base"], gain, p["review_capacity"],
+                        self.n_ds_agents, self.capacity_credit, capacity)  # fmt: skip
         n, wait = firms.process_queues(capacity, step, int(self.params["review_quarters"]))
         self.approved_now += n
         self.wait_sum_now += wait
@@ -392,10 +535,7 @@ class ZonePopulation:
         # 2. imitation of better-performing linked zones (k zones x Z partners x L levers)
         ties = self.ties_norm[idx] * self.active[None, :]
         perf_gap = np.clip(self.performance[None, :] - self.performance[idx][:, None], 0.0, 1.0)
-        better = start[None, :, :] > pol[:, None, :] + 1e-12
-        pr = p["imitation_rate"] * (ties * perf_gap)[:, :, None] * better
-        prob = 1.0 - np.prod(1.0 - pr, axis=1)
-        best = np.max(np.where(better & (pr > 0), start[None, :, :], 0.0), axis=1)
+        prob, best = _imitation(p["imitation_rate"] * (ties * perf_gap), start, pol)
         imitate = act & (u[:, 1] < prob) & (best > pol)
         pol = np.clip(np.where(imitate, pol + np.minimum(STEP_SIZE, best - pol), pol), 0.0, 1.0)
         self.policy[idx] = pol
@@ -447,17 +587,31 @@ class ZonePopulation:
         base = DSTRI_CLOSED - (DSTRI_CLOSED - DSTRI_OPEN) * openness
         return base[:, None] * (1.0 - self.params["alignment_effect"] * self.aligned_share()[None, :])
 
-    def import_restrictiveness(self, openness: np.ndarray) -> np.ndarray:
-        """Market-weighted restrictiveness a zone's services imports face."""
-        return self.restrictiveness(openness) @ self.market
+    def import_restrictiveness(self, terms: TradeTerms | None = None) -> np.ndarray:
+        """Market-weighted restrictiveness a zone's services imports face (``terms``: this
+        quarter's :meth:`trade_terms`, computed when not given)."""
+        terms = self.trade_terms() if terms is None else terms
+        return terms.restrictiveness @ self.market
 
-    def trade_costs(self) -> tuple[np.ndarray, np.ndarray]:
+    def trade_terms(self) -> TradeTerms:
+        """The quantities the zones' policy state implies for trade now (:class:`TradeTerms`).
+
+        The model computes them once a quarter, after the regulators and zones have moved, and
+        hands them to :meth:`inputs` and the recorder: each was computed two or three times a
+        quarter before (docs/performance.md)."""
+        lv = self.province_levels()
+        openness = self.openness_effective()
+        tau, tau_ec = self.trade_costs(lv)
+        return TradeTerms(lv, openness, tau, tau_ec, self.restrictiveness(openness))
+
+    def trade_costs(self, lv: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Iceberg trade costs ``τ = 1 + AVE x remaining share`` of goods and of cross-border
         e-commerce, by zone. The facilitation levers remove their shares of the
         ad-valorem-equivalent cost (c1, c2, c5); a cross-border e-commerce pilot zone removes a
-        further share for e-commerce parcels (bonded warehouses, simplified clearance; 001)."""
+        further share for e-commerce parcels (bonded warehouses, simplified clearance; 001).
+        ``lv``: :meth:`province_levels`, computed when not given."""
         p = self.params
-        lv = self.province_levels()
+        lv = self.province_levels() if lv is None else lv
         remaining = (
             (1 - p["single_window_cost_cut"] * lv[:, _L["single_window"]])
             * (1 - p["smart_customs_cost_cut"] * lv[:, _L["smart_customs"]])
@@ -468,18 +622,19 @@ class ZonePopulation:
         tau_ec = 1.0 + p["trade_cost_ave"] * remaining * (1 - p["cbec_cost_cut"] * lv[:, _L["cbec_pilot"]])
         return tau, tau_ec
 
-    def ecommerce_imports(self, step: int) -> np.ndarray:
+    def ecommerce_imports(self, step: int, tau_ec: np.ndarray | None = None) -> np.ndarray:
         """Cross-border e-commerce imports by zone in quarter ``step`` (bonded warehouses and
         bonded display, 001): the zone's 2021 level, grown as the e-commerce channel grows
         (world demand and e-commerce growth, both ways), and moved by the change of its
-        e-commerce trade cost since the start with the trade elasticity."""
+        e-commerce trade cost since the start with the trade elasticity (``tau_ec``: that cost
+        now, computed when not given)."""
         p = self.params
         t_years = (step - 1) / 4.0
         growth = ((1 + p["world_demand_growth"]) * (1 + p["ecommerce_extra_growth"])) ** t_years
-        _, tau_ec = self.trade_costs()
+        tau_ec = self.trade_costs()[1] if tau_ec is None else tau_ec
         return self.ec_imports0 * growth * (tau_ec / self.tau_ec0) ** (-p["trade_elasticity"])
 
-    def access(self, openness: np.ndarray | None = None) -> np.ndarray:
+    def access(self, terms: TradeTerms | None = None) -> np.ndarray:
         """Aggregate market access by zone, sector and bloc (Z x 3 x B), before demand growth.
 
         Gravity (Head & Mayer 2014) with importer weights ``M_b`` (China's destination mix):
@@ -494,13 +649,13 @@ class ZonePopulation:
           classification (a2).
 
         These are aggregate responses, as the evidence measures them (gravity estimates are of
-        aggregate flows); :meth:`inputs` turns them into firm-level shifters.
+        aggregate flows); :meth:`inputs` turns them into firm-level shifters. ``terms``: this
+        quarter's :meth:`trade_terms`, computed when not given.
         """
         p = self.params
-        lv = self.province_levels()
-        openness = self.openness_effective() if openness is None else openness
+        terms = self.trade_terms() if terms is None else terms
+        lv, openness, tau, tau_ec = terms.levels, terms.openness, terms.tau, terms.tau_ec
         theta = p["trade_elasticity"]
-        tau, tau_ec = self.trade_costs()
         dist = self.distance_km / 1000.0
         d_goods = dist ** (-p["distance_elasticity"])
         d_online = dist ** (-p["distance_elasticity"] * p["online_distance_factor"])
@@ -509,10 +664,10 @@ class ZonePopulation:
         access = np.empty((self.n, 3, len(BLOCS)))
         access[:, GOODS] = d_goods * tau[:, None] ** (-theta)
         access[:, ECOM] = d_online * tau_ec[:, None] ** (-theta)
-        access[:, DS] = d_online * np.exp(-p["dstri_semi_elasticity"] * self.restrictiveness(openness)) * trust[:, None]
+        access[:, DS] = d_online * np.exp(-p["dstri_semi_elasticity"] * terms.restrictiveness) * trust[:, None]
         return access * self.market[None, None, :]
 
-    def inputs(self, step: int) -> ZoneInputs:
+    def inputs(self, step: int, terms: TradeTerms | None = None) -> ZoneInputs:
         """Zone- and regulator-level quantities the firm rule reads in quarter ``step``.
 
         Aggregate shifters (market access, the founding effect, productivity from 5G) enter a
@@ -522,18 +677,20 @@ class ZonePopulation:
         (a gravity elasticity is one of aggregate flows), not the evidence times the tail index.
         Demand growth moves revenue and fixed costs alike (fixed costs are paid in destination
         prices), so it works on the intensive margin and needs no such correction.
+        ``terms``: the quarter's :meth:`trade_terms`, computed when not given.
         """
         p = self.params
-        lv = self.province_levels()
+        terms = self.trade_terms() if terms is None else terms
+        lv = terms.levels
         year, quarter = self.period_of(step)
         t_years = (step - 1) / 4.0
-        openness = self.openness_effective()
+        openness = terms.openness
         nl, cls = lv[:, _L["services_negative_list"]], lv[:, _L["data_classification"]]
         dlist, gds = lv[:, _L["data_export_negative_list"]], lv[:, _L["gov_data_sharing"]]
         age = year + (quarter - 1) / 4.0 - self.batch_year
         peak = p["founding_peak_years"]
         founding = 1 + p["founding_effect"] * np.where(age > 0, (age / peak) * np.exp(1 - age / peak), 0.0)
-        shifter = self.access(openness) * (self.prod_index * founding)[:, None, None]
+        shifter = self.access(terms) * (self.prod_index * founding)[:, None, None]
         growth = (1 + p["world_demand_growth"]) ** t_years
         sector_growth = np.array([1.0, (1 + p["ecommerce_extra_growth"]) ** t_years, 1.0])
         revenue = self.scale[:, :, None] * shifter ** (1.0 / p["size_tail"]) * growth
@@ -603,19 +760,12 @@ class ZonePopulation:
                 self.f0[s] = float(np.median(best[sel]))
         inp = self.inputs(1)
         rev, fc = f.potential(inp)
-        f.approval[:] = np.where(f.is_ds & (rev / inp.sigma > fc[:, None]).any(axis=1) if f.n else False, APPROVED, 0)
-        limited = f.is_ds & (f.approval != APPROVED)
-        rev_eff = np.where(limited[:, None], rev * (1 - inp.pending_penalty), rev)
-        served = np.where(rev_eff / inp.sigma > fc[:, None], rev_eff, 0.0).sum(axis=1)
-        potential = rev.sum(axis=1)
+        flows, pots = _anchor_flows(rev, fc, inp.sigma, 1 - inp.pending_penalty, f.is_ds, f.zone, f.sector,
+                                    f.weight, Z, f.approval)  # fmt: skip
         sv = start_values
         targets = np.stack(
             [sv["goods_exports_2021"], sv["ecommerce_exports_2021"], sv["ds_exports_2021"]], axis=1
         ).astype(float)
-        flows = np.zeros((Z, 3))
-        pots = np.zeros((Z, 3))
-        np.add.at(flows, (f.zone, f.sector), f.weight * served)
-        np.add.at(pots, (f.zone, f.sector), f.weight * potential)
         with np.errstate(divide="ignore", invalid="ignore"):
             self.scale = np.where(flows > 0, targets / flows, np.where(pots > 0, targets / pots, 1.0))
         # the calibrated level factors (``level_*``) multiply the recorded flows only
@@ -625,6 +775,6 @@ class ZonePopulation:
         # cross-border e-commerce imports: 2021 level and the trade cost they move from
         self.ec_imports0 = sv["ecommerce_imports_2021"].to_numpy(dtype=float) / 4.0
         self.tau_ec0 = self.trade_costs()[1]
-        self.r_import0 = self.import_restrictiveness(self.openness_effective())
+        self.r_import0 = self.import_restrictiveness()
         act = f.weight * f.size * np.exp(self.params["digital_boost"] * f.digital_level) * f.is_ds
         self.activity0 = f.zone_sum(act) * self.prod_index
