@@ -556,15 +556,20 @@ def Page():
 @solara.component
 def BandView(task, quarters: int):
     """The uncertainty band of the what-if's effect, with its caption (what varies)."""
+    done = task.value if task.finished else None
+    shown = done if done is not None and len(done[1]) else None
+    if shown is None and task.pending:  # while a new band runs, the last one stays, marked as updating
+        shown = task.latest if task.latest is not None and len(task.latest[1]) else None
     with solara.Column():
-        if task.finished and task.value is not None and len(task.value[1]):
-            mode, diffs = task.value
-            Chart(band_chart(band_table(diffs), quarters))
-            solara.Text(band_caption_text(mode, len(diffs), zero=not np.any(diffs)), classes=["ftz-band-caption"],
-                        style={"font-size": "0.85em", "color": "#333"})  # fmt: skip
-        elif task.error:
+        if task.error:
             solara.Error(f"the uncertainty band failed: {task.exception}")
-        else:
+        elif shown is not None:
+            mode, diffs = shown
+            Chart(band_chart(band_table(diffs), quarters))
+            solara.Text(band_caption_text(mode, len(diffs), zero=not np.any(diffs)),
+                        classes=["ftz-band-caption"] if done is not None else ["ftz-band-stale"],
+                        style={"font-size": "0.85em", "color": "#333" if done is not None else "#999"})  # fmt: skip
+        if task.pending:
             solara.Text(f"computing the uncertainty band over {BAND_RUNS} pairs of runs ...",
                         classes=["ftz-band-pending"], style={"font-size": "0.85em"})  # fmt: skip
 

@@ -141,3 +141,23 @@ def test_a_slider_snapping_onto_its_grid_is_not_a_move():
     assert is_snap("risk_tolerance", v, 5.09)
     assert not is_snap("risk_tolerance", v, 5.589) and not is_snap("risk_tolerance", v, 4.591)
     assert not is_snap("data_openness", 0.1, 0.11)  # one step of a 0-1 lever
+
+
+def test_a_scenario_without_posterior_offers_a_seed_only_band(tmp_path):
+    """Parameter uncertainty is the default only where a posterior exists: a scenario written
+    from scratch has none and its band is seed only (labelled so); one that extends a calibrated
+    scenario inherits the posterior."""
+    from ftzsim.app import band_caption_text, ensemble_differences, uncertainty_modes
+
+    own = tmp_path / "own.toml"
+    own.write_text('[scenario]\nname = "own"\nstart = "2021Q1"\nquarters = 4\nn_firms = 100\n'
+                   'zones = ["Guangdong", "Hainan"]\n')  # fmt: skip
+    assert uncertainty_modes(str(own)) == ["seeds"]
+    with pytest.raises(ValueError, match="has no posterior"):
+        ensemble_differences(str(own), 1, {}, "written", "posterior", n=2, n_firms=50)
+    d = ensemble_differences(str(own), 1, {"data_openness": 0.9}, "written", "seeds", n=2, n_firms=50)
+    assert d.shape == (2, 4, 3) and np.abs(d).max() > 0
+    assert band_caption_text("seeds", 2).endswith("Band: seed only (parameters fixed at the scenario's values).")
+    child = tmp_path / "child.toml"
+    child.write_text('[scenario]\nname = "child"\nextends = "classroom"\n')
+    assert uncertainty_modes(str(child)) == ["posterior", "seeds"]
