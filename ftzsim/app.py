@@ -22,6 +22,15 @@ Design choices, each for a classroom:
 * **Quarter 0 is shown.** After a reset the charts show the whole period (quarter 0 to the
   last) with axes and units, the stocks (adoption, openness) at their starting values, and
   the label says no quarter has been simulated yet.
+* **Honest uncertainty by default.** One pair of runs shows one future. Beside it the app
+  runs a small ensemble of pairs (:data:`BAND_RUNS` what-if/reference pairs with
+  :data:`BAND_FIRMS` firms each, in a background thread whenever a slider, the scenario, the
+  seed or the reference changes) and draws the 5-95% band of the what-if's effect over the
+  whole period. Where the scenario has a calibrated posterior, each pair runs its own
+  posterior draw of the calibrated parameters and its own seed (both runs of a pair share
+  them), so the band shows parameter and seed uncertainty; the student can switch to a
+  seed-only band (parameters fixed at the scenario's values). The caption under the chart
+  always says which it is.
 """
 
 from __future__ import annotations
@@ -31,14 +40,31 @@ import time
 import numpy as np
 import solara
 
-from ftzsim.analysis.figures import PALETTE
+from ftzsim.analysis.figures import PALETTE, POSTERIOR_BAND
 from ftzsim.analysis.labels import label, unit
 from ftzsim.levers import REGISTRY, select
 from ftzsim.model import FTZModel
 from ftzsim.outcomes import NATIONAL_OUTCOMES, ZONE_OUTCOMES
 from ftzsim.scenario import bundled_scenarios, load_scenario
+from ftzsim.seeds import replicate_seeds
 
-__all__ = ["DEFAULT_SCENARIO", "REFERENCES", "SLIDERS", "AppModel", "Page", "build_runs", "model_params"]
+__all__ = [
+    "BAND_FIRMS",
+    "BAND_RUNS",
+    "DEFAULT_SCENARIO",
+    "REFERENCES",
+    "SLIDERS",
+    "UNCERTAINTY",
+    "AppModel",
+    "Page",
+    "band_caption_text",
+    "band_chart",
+    "band_table",
+    "build_runs",
+    "ensemble_differences",
+    "model_params",
+    "uncertainty_modes",
+]
 
 DEFAULT_SCENARIO = "classroom"
 #: Registry entries that get a slider (``slider=True`` in the registry): every zone lever, the
@@ -54,6 +80,15 @@ CHARTS = (("ds_exports", "ecommerce_exports"), ("adoption_rate", "mean_openness"
 #: Outcomes of the difference chart (as % of the reference).
 DIFFERENCES = ("ds_exports", "ecommerce_exports", "adoption_rate")
 PLAY_INTERVAL = 0.3  # seconds between quarters when playing: slow enough to follow
+#: What differs between the runs of the uncertainty band, per choice of the student.
+UNCERTAINTY = {
+    "posterior": POSTERIOR_BAND,
+    "seeds": "seed only (parameters fixed at the scenario's values)",
+}
+#: The uncertainty ensemble: what-if/reference pairs, and firms per run. 16 pairs of 200-firm
+#: classroom runs take about 2 s on one core, so the band follows a slider within seconds;
+#: the band is of the effect in % of the reference, which depends little on the firm count.
+BAND_RUNS, BAND_FIRMS = 16, 200
 
 
 class AppModel(FTZModel):
@@ -69,10 +104,11 @@ class AppModel(FTZModel):
       scenario's national value are applied; the others keep the scenario as written.
     """
 
-    def __init__(self, scenario_name: str = DEFAULT_SCENARIO, rng=None, scenario=None, **sliders):
+    def __init__(self, scenario_name: str = DEFAULT_SCENARIO, rng=None, scenario=None, posterior_draw=None,
+                 **sliders):  # fmt: skip
         base = load_scenario(scenario_name).params()
         moved = {k: v for k, v in sliders.items() if k not in base or v != base[k]}
-        super().__init__(scenario_name, rng=rng, **moved)
+        super().__init__(scenario_name, rng=rng, posterior_draw=posterior_draw, **moved)
 
 
 def slider_label(name: str) -> str:
@@ -100,7 +136,7 @@ def model_params(scenario: str = DEFAULT_SCENARIO) -> dict:
             "value": values[name],
             "min": p.lower,
             "max": p.upper,
-            "step": 1 if p.integer else round((p.upper - p.lower) / 100, 6),
+            "step": 1 if p.integer else slider_step(name),
             "label": slider_label(name),
             "description": p.meaning,
         }
@@ -108,18 +144,40 @@ def model_params(scenario: str = DEFAULT_SCENARIO) -> dict:
     return params
 
 
+def slider_step(name: str) -> float:
+    """A float slider's step: a hundredth of the registry range."""
+    p = REGISTRY[name]
+    return round((p.upper - p.lower) / 100, 6)
+
+
+def is_snap(name: str, old: float, new: float) -> bool:
+    """Whether ``new`` is only the browser snapping ``old`` onto the slider's grid.
+
+    The grid runs from the registry's lower bound in :func:`slider_step` steps; a scenario
+    value off that grid (``risk_tolerance`` 5.0 on a grid 0.1 + k 0.499) is moved to the
+    nearest grid point when the slider is drawn, and reported back as if the student had moved
+    it. Taken as a move, the what-if would differ from its reference with no slider touched.
+    A real move is at least one step; a snap is under half of one.
+    """
+    return abs(new - old) < slider_step(name) / 2
+
+
 def slider_defaults(scenario: str) -> dict[str, float]:
     values = load_scenario(scenario).params()
     return {n: values[n] for n in SLIDERS}
 
 
-def build_runs(scenario: str, seed: int, values: dict, reference: str) -> tuple[FTZModel, FTZModel]:
-    """The what-if run (the scenario with the slider values) and its reference, on one seed."""
-    what_if = AppModel(scenario, rng=seed, build_firm_agents=False, **values)
-    if reference == "neutral":
-        ref = FTZModel(scenario, rng=seed, build_firm_agents=False, reform=False)
-    else:
-        ref = FTZModel(scenario, rng=seed, build_firm_agents=False)
+def build_runs(scenario: str, seed: int, values: dict, reference: str, posterior_draw: int | None = None,
+               **settings) -> tuple[FTZModel, FTZModel]:  # fmt: skip
+    """The what-if run (the scenario with the slider values) and its reference, on one seed.
+
+    ``posterior_draw`` runs both on one member of the scenario's posterior (moved sliders
+    still win in the what-if); ``settings`` (``n_firms``, ``quarters``) apply to both.
+    """
+    what_if = AppModel(scenario, rng=seed, build_firm_agents=False, posterior_draw=posterior_draw, **settings,
+                       **values)  # fmt: skip
+    ref_kw = {"reform": False} if reference == "neutral" else {}
+    ref = FTZModel(scenario, rng=seed, build_firm_agents=False, posterior_draw=posterior_draw, **settings, **ref_kw)
     for m in (what_if, ref):
         m.quarter_zero = quarter_zero(m)  # the starting state, recorded before any step
     return what_if, ref
@@ -250,6 +308,92 @@ def difference_chart(m: FTZModel, ref: FTZModel) -> dict:
     }  # fmt: skip
 
 
+def uncertainty_modes(scenario: str) -> list[str]:
+    """The bands a scenario offers: ``posterior`` first (the default) when it has a calibrated
+    posterior, and always ``seeds``."""
+    from ftzsim.calibration import posterior_for
+
+    try:
+        posterior_for(scenario)
+    except (ValueError, FileNotFoundError):
+        return ["seeds"]
+    return ["posterior", "seeds"]
+
+
+def ensemble_differences(scenario: str, seed: int, values: dict, reference: str, mode: str,
+                         n: int = BAND_RUNS, n_firms: int = BAND_FIRMS, keep_going=None) -> np.ndarray:  # fmt: skip
+    """What-if minus reference in % of the reference over ``n`` pairs of whole runs:
+    (pairs) x (quarters) x :data:`DIFFERENCES`.
+
+    Pair ``i`` runs on seed ``replicate_seeds(seed, n)[i]`` and, with ``mode="posterior"``,
+    on member ``posterior_for(scenario).sample(n, seed)[i]``; both runs of a pair share seed
+    and member (common random numbers), so an unmoved slider gives a band of exactly zero.
+    ``keep_going()`` returning False stops early (a newer slider value wants the thread):
+    the result then has fewer pairs.
+    """
+    if mode not in UNCERTAINTY:
+        raise ValueError(f"uncertainty mode {mode!r}: allowed: {', '.join(UNCERTAINTY)}")
+    seeds = replicate_seeds(seed, n)
+    if mode == "posterior":
+        from ftzsim.calibration import posterior_for
+
+        draws = [int(k) for k in posterior_for(scenario).sample(n, seed)]
+    else:
+        draws = [None] * n
+    out = []
+    for s, k in zip(seeds, draws, strict=True):
+        if keep_going is not None and not keep_going():
+            break
+        m, ref = build_runs(scenario, s, values, reference, posterior_draw=k, n_firms=n_firms)
+        m.run()
+        ref.run()
+        out.append(differences(m, ref))
+    return np.array(out)
+
+
+def band_table(diffs: np.ndarray) -> list[dict]:
+    """Per quarter and outcome of :data:`DIFFERENCES`: the 5%, 50% and 95% quantiles over the
+    ensemble's pairs (the rows the band chart draws)."""
+    q = np.quantile(diffs, [0.05, 0.5, 0.95], axis=0)  # 3 x quarters x outcomes
+    return [{"quarter": t + 1, "outcome": label(o), "p05": float(q[0, t, k]), "median": float(q[1, t, k]),
+             "p95": float(q[2, t, k])} for t in range(diffs.shape[1]) for k, o in enumerate(DIFFERENCES)]  # fmt: skip
+
+
+def band_caption_text(mode: str, n: int, zero: bool = False) -> str:
+    """The band chart's caption: what the band is and what varies between its runs (and, when
+    every pair gave exactly zero, that the what-if is its reference)."""
+    text = f"Line: median; band: 5-95% of {n} what-if/reference pairs. Band: {UNCERTAINTY[mode]}."
+    return text + (" Every pair differs by exactly zero: the what-if is its reference." if zero else "")
+
+
+def band_chart(rows: list[dict], quarters: int, title: str = "Effect of the what-if: uncertainty band") -> dict:
+    """The ensemble's effect per quarter: median line and 5-95% band per outcome, zero line."""
+    labels = [label(o) for o in DIFFERENCES]
+    x = {"field": "quarter", "type": "quantitative", "scale": {"domain": [0, quarters]}, "title": "quarter"}
+    colour = {"field": "outcome", "type": "nominal", **_legend(labels, PALETTE[: len(labels)])}
+    return {
+        "$schema": _SCHEMA,
+        "width": 360,
+        "height": 180,
+        "title": title,
+        "layer": [
+            {"data": {"values": [{"y": 0.0}]}, "mark": {"type": "rule", "color": "#555"},
+             "encoding": {"y": {"field": "y", "type": "quantitative"}}},
+            {"data": {"values": rows}, "mark": {"type": "area", "opacity": 0.25},
+             "encoding": {"x": x, "y": {"field": "p05", "type": "quantitative", "stack": None,
+                                        "title": "what-if minus reference (% of reference)"},
+                          "y2": {"field": "p95"}, "color": colour}},
+            {"data": {"values": rows}, "mark": {"type": "line"},
+             "encoding": {"x": x, "y": {"field": "median", "type": "quantitative"}, "color": colour,
+                          "tooltip": [{"field": "quarter", "type": "quantitative"},
+                                      {"field": "outcome", "type": "nominal"},
+                                      {"field": "p05", "type": "quantitative", "format": "+.2f"},
+                                      {"field": "median", "type": "quantitative", "format": "+.2f"},
+                                      {"field": "p95", "type": "quantitative", "format": "+.2f"}]}},
+        ],
+    }  # fmt: skip
+
+
 def network_chart(m: FTZModel) -> dict:
     """Zones at their longitude/latitude, ties as lines, circle area = services exports this quarter."""
     g = m.graph
@@ -305,8 +449,13 @@ def LeverSlider(name: str, value: float, on_value):
             if p.integer:
                 solara.SliderInt("", value=int(value), min=int(p.lower), max=int(p.upper), on_value=on_value)
             else:
-                step = round((p.upper - p.lower) / 100, 6)
-                solara.SliderFloat("", value=float(value), min=p.lower, max=p.upper, step=step, on_value=on_value)
+
+                def moved(v):  # the browser snapping a value onto the grid is not a move
+                    if not is_snap(name, value, v):
+                        on_value(v)
+
+                solara.SliderFloat("", value=float(value), min=p.lower, max=p.upper, step=slider_step(name),
+                                   on_value=moved)  # fmt: skip
 
 
 @solara.component
@@ -320,6 +469,24 @@ def Page():
     runs = solara.use_reactive(first)
     tick = solara.use_reactive(0)  # bumped after every step: re-renders the charts
     playing = solara.use_reactive(False)
+    modes = uncertainty_modes(scenario.value)
+    uncertainty = solara.use_reactive(modes[0])  # parameters and seeds where a posterior exists
+    mode = uncertainty.value if uncertainty.value in modes else modes[0]
+
+    settings = (scenario.value, seed.value, values.value, reference.value, mode)
+
+    def band_runs():
+        """The uncertainty ensemble, in a thread; stops early when a newer setting replaces it."""
+
+        def keep_going():
+            try:
+                return band_task.is_current()
+            except NameError:  # the task object is not bound yet: this is the current run
+                return True
+
+        return settings[-1], ensemble_differences(*settings, keep_going=keep_going)
+
+    band_task = solara.lab.use_task(band_runs, dependencies=list(settings), prefer_threaded=True)
 
     def rebuild(scen=None, sd=None, vals=None, ref=None):
         playing.set(False)
@@ -375,12 +542,36 @@ def Page():
             solara.Select("compare with", value=reference.value, values=list(REFERENCES),
                           on_value=lambda v: (reference.set(v), rebuild(ref=v)))  # fmt: skip
             solara.Text(REFERENCES[reference.value], style={"font-size": "0.8em"})
+            solara.Select("uncertainty band", value=mode, values=modes, on_value=uncertainty.set)
+            solara.Text(f"band varies: {UNCERTAINTY[mode]}", style={"font-size": "0.8em", "display": "block"})
             solara.Text("Changing a lever, the scenario or the seed starts again at quarter 0.",
                         style={"font-size": "0.8em"})  # fmt: skip
         with solara.Card("Levers and uncertainties"):
             for name in SLIDERS:
                 LeverSlider(name, values.value[name], on_lever(name)).key(f"{scenario.value}-{name}")
     RunView(runs, tick)
+    BandView(band_task, runs.value[0].quarters)
+
+
+@solara.component
+def BandView(task, quarters: int):
+    """The uncertainty band of the what-if's effect, with its caption (what varies)."""
+    done = task.value if task.finished else None
+    shown = done if done is not None and len(done[1]) else None
+    if shown is None and task.pending:  # while a new band runs, the last one stays, marked as updating
+        shown = task.latest if task.latest is not None and len(task.latest[1]) else None
+    with solara.Column():
+        if task.error:
+            solara.Error(f"the uncertainty band failed: {task.exception}")
+        elif shown is not None:
+            mode, diffs = shown
+            Chart(band_chart(band_table(diffs), quarters))
+            solara.Text(band_caption_text(mode, len(diffs), zero=not np.any(diffs)),
+                        classes=["ftz-band-caption"] if done is not None else ["ftz-band-stale"],
+                        style={"font-size": "0.85em", "color": "#333" if done is not None else "#999"})  # fmt: skip
+        if task.pending:
+            solara.Text(f"computing the uncertainty band over {BAND_RUNS} pairs of runs ...",
+                        classes=["ftz-band-pending"], style={"font-size": "0.85em"})  # fmt: skip
 
 
 @solara.component

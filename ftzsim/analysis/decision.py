@@ -39,8 +39,16 @@ def _label(outcome: str) -> str:
     return f"{outcome} ({o.unit})" if o else outcome
 
 
-def compare_series(series: pd.DataFrame, ax=None, title: str = ""):
-    """Median of each run's annual outcome over replicates with its quantile band."""
+def _band_words(band: str | None) -> str:
+    """What the band of a comparison varies, for a title (``None``: not known, say nothing)."""
+    return f"\nband: {band}" if band else ""
+
+
+def compare_series(series: pd.DataFrame, ax=None, title: str = "", band: str | None = None):
+    """Median of each run's annual outcome over replicates with its quantile band.
+
+    ``band`` says what differs between the replicates (``compare_runs(...)["band"]``: posterior
+    draws and seeds, or seeds only); the default title says it."""
     ax = ax or plt.gca()
     for k, (run, g) in enumerate(series.groupby("run", sort=False)):
         c = PALETTE[k % len(PALETTE)]
@@ -50,12 +58,14 @@ def compare_series(series: pd.DataFrame, ax=None, title: str = ""):
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_ylabel(_label(series["outcome"].iloc[0]))
     ax.legend(frameon=False)
-    ax.set_title(title or "national series (median, 5-95% of replicates)")
+    ax.set_title(title or "national series (median, 5-95% of replicates)" + _band_words(band))
     return ax
 
 
-def compare_difference(difference: pd.DataFrame, ax=None, title: str = ""):
-    """Paired difference B - A over time: mean, band of per-seed differences, t-interval."""
+def compare_difference(difference: pd.DataFrame, ax=None, title: str = "", band: str | None = None):
+    """Paired difference B - A over time: mean, band of per-pair differences, t-interval.
+
+    ``band`` as for :func:`compare_series`: what differs between the pairs."""
     ax = ax or plt.gca()
     for k, (run, g) in enumerate(difference.groupby("run", sort=False)):
         c = PALETTE[(k + 1) % len(PALETTE)]
@@ -67,7 +77,7 @@ def compare_difference(difference: pd.DataFrame, ax=None, title: str = ""):
     ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_ylabel(f"difference in {_label(difference['outcome'].iloc[0])}")
     ax.legend(frameon=False)
-    ax.set_title(title or "paired difference: mean with 95% t-interval; band 5-95% of seeds")
+    ax.set_title(title or "paired difference: mean with 95% t-interval; band 5-95% of pairs" + _band_words(band))
     return ax
 
 

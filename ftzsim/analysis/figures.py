@@ -312,7 +312,9 @@ def difference_over_time(frame: pd.DataFrame, ax=None, outcome: str | None = Non
     ``frame`` has columns ``year, diff, low, high`` (e.g. the mean paired difference over
     common seeds and its 95% t-interval, as ``ftzsim compare`` computes). A zero line marks
     "no difference"; years where the band excludes zero are where the what-if's effect is
-    distinguishable from the noise between seeds.
+    distinguishable from what varied between the pairs: seeds only, or posterior draws and
+    seeds when each pair ran its own calibrated parameters (say which in a caption:
+    notebook 02 does).
     """
     missing = [c for c in ("year", "diff", "low", "high") if c not in frame.columns]
     if missing:

@@ -109,11 +109,12 @@ def compare_cmd(
     table = comparison_table(panels)
     with plt.rc_context(style()):
         fig, axes = plt.subplots(1, 3, figsize=(14, 4.0), layout="constrained")
-        compare_series(panels["series"], ax=axes[0])
-        compare_difference(panels["difference"], ax=axes[1])
+        compare_series(panels["series"], ax=axes[0], band=panels["band"])
+        compare_difference(panels["difference"], ax=axes[1], band=panels["band"])
         forest_plot(panels["forest"], ax=axes[2])
         meta = {"kind": "ftzsim.compare", "runs": labels, "reference": labels[0], "outcome": outcome,
-                "year": panels["year"], "level": level, "seeds": loaded[0].seeds,
+                "year": panels["year"], "level": level, "seeds": loaded[0].seeds, "band": panels["band"],
+                "posterior_draws": loaded[0].draws,
                 "scenarios": {r.label: {"scenario": r.manifest.get("scenario"),
                                         "scenario_sha256": r.manifest.get("scenario_sha256"),
                                         "overrides": r.manifest.get("overrides")} for r in loaded}}  # fmt: skip

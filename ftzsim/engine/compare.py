@@ -21,6 +21,7 @@ from scipy import stats
 __all__ = [
     "FOREST_OUTCOMES",
     "RunOutput",
+    "band_of",
     "check_shared_seeds",
     "compare_runs",
     "comparison_table",
@@ -79,6 +80,12 @@ class RunOutput:
     def seeds(self) -> list[int]:
         return [int(s) for s in self.manifest.get("seeds", [self.manifest.get("seed")])]
 
+    @property
+    def draws(self) -> list[int] | None:
+        """The posterior member of each replicate (``ftzsim run --posterior``), else ``None``."""
+        d = (self.manifest.get("posterior") or {}).get("draws")
+        return None if d is None else [int(k) for k in d]
+
 
 def load_run(path: str | Path, label: str | None = None) -> RunOutput:
     """Read a ``ftzsim run`` directory (``manifest.json`` + ``annual.parquet``).
@@ -112,6 +119,10 @@ def check_shared_seeds(runs: list[RunOutput]) -> list[int]:
     draws (common random numbers, STYLE §6); otherwise it mixes in seed noise and the paired
     interval is wrong. Runs of ``ftzsim run --seed S --replicates N`` share seeds exactly when
     S and N agree.
+
+    Runs of ``ftzsim run --posterior`` pair on (posterior draw, seed): both runs of a pair must
+    have the same calibrated parameters as well, so runs with and without ``--posterior``, or
+    with other draws, are refused too.
     """
     from ftzsim.io import UserError
 
@@ -122,7 +133,24 @@ def check_shared_seeds(runs: list[RunOutput]) -> list[int]:
                 f"{r.label} and {ref.label} do not share their seeds ({_seed_text(r)} vs {_seed_text(ref)}); "
                 "a paired comparison needs runs made with the same --seed and --replicates"
             )
+        if r.draws != ref.draws:
+            what = {True: "with --posterior", False: "without --posterior"}
+            detail = (f"{r.label} {what[r.draws is not None]}, {ref.label} {what[ref.draws is not None]}"
+                      if (r.draws is None) != (ref.draws is None) else "their posterior draws differ")  # fmt: skip
+            raise UserError(
+                f"{r.label} and {ref.label} do not share their calibrated parameters ({detail}); a paired "
+                "comparison needs runs made alike: all with --posterior (same --seed and --replicates, scenarios "
+                "with the same posterior) or all without"
+            )
     return ref.seeds
+
+
+def band_of(runs: list[RunOutput]) -> str:
+    """What differs between the replicates of ``runs`` (checked alike by
+    :func:`check_shared_seeds`): posterior draws and seeds, or seeds only."""
+    from ftzsim.analysis.figures import POSTERIOR_BAND
+
+    return POSTERIOR_BAND if runs[0].draws is not None else "seeds only (parameters fixed)"
 
 
 def _seed_text(r: RunOutput) -> str:
@@ -141,13 +169,15 @@ def _interval(d: np.ndarray, level: float) -> tuple[float, float, float]:
 
 
 def _paired(ref: RunOutput, other: RunOutput, outcome: str) -> pd.DataFrame:
-    cols = ["seed", "year", outcome]
     for r in (ref, other):
         if outcome not in r.annual.columns:
             from ftzsim.io import UserError
 
             raise UserError(f"{r.label}: no outcome {outcome!r} in annual.parquet")
-    return ref.annual[cols].merge(other.annual[cols], on=["seed", "year"], suffixes=("_a", "_b"), validate="1:1")
+    keys = ["seed", "draw", "year"] if "draw" in ref.annual.columns and "draw" in other.annual.columns else [
+        "seed", "year"]  # fmt: skip
+    cols = [*keys, outcome]
+    return ref.annual[cols].merge(other.annual[cols], on=keys, suffixes=("_a", "_b"), validate="1:1")
 
 
 def compare_runs(runs: list[RunOutput], outcome: str = "ds_exports", year: int | None = None,
@@ -155,7 +185,8 @@ def compare_runs(runs: list[RunOutput], outcome: str = "ds_exports", year: int |
                  band: tuple[float, float] = (0.05, 0.95)) -> dict[str, pd.DataFrame]:  # fmt: skip
     """Everything ``ftzsim compare`` draws, as tidy frames keyed by panel.
 
-    ``runs[0]`` is the reference A; every other run B is compared with it, paired by seed.
+    ``runs[0]`` is the reference A; every other run B is compared with it, paired by seed (by
+    posterior draw and seed for runs of ``ftzsim run --posterior``).
 
     Returns
     -------
@@ -166,7 +197,8 @@ def compare_runs(runs: list[RunOutput], outcome: str = "ds_exports", year: int |
         ``diff_q95``) and the t-interval of the mean difference (``low``, ``high``);
         ``forest``: the same difference statistics at ``year`` (default: the last year
         common to all runs) for each outcome in ``forest``. All frames carry ``n``, the
-        number of seed pairs.
+        number of seed pairs. ``band`` says what differs between the replicates (for the
+        figures' titles: :func:`band_of`).
     """
     from ftzsim.io import UserError
 
@@ -208,7 +240,7 @@ def compare_runs(runs: list[RunOutput], outcome: str = "ds_exports", year: int |
     if unknown:
         raise UserError(f"forest outcomes {unknown} are not in every run's annual.parquet")
     fst = pd.DataFrame([row for r in runs[1:] for o in forest for row in diff_rows(r, o, {year})])
-    return {"series": series, "difference": difference, "forest": fst, "year": year}
+    return {"series": series, "difference": difference, "forest": fst, "year": year, "band": band_of(runs)}
 
 
 def comparison_table(panels: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -108,6 +108,21 @@ def open_app(browser, url):
     assert wait_for(lambda: "Quarter 0 of 20" in quarter_label(browser)), quarter_label(browser)
 
 
+def band_label(browser) -> str:
+    """The uncertainty band's caption ('' while the ensemble is still running)."""
+    return browser.execute_script(
+        "const e = document.querySelector('.ftz-band-caption'); return e ? e.textContent : '';"
+    )
+
+
+def wait_for_band(browser, timeout=90) -> str:
+    """The band's caption once its ensemble has run (a step is then timed without the
+    ensemble's thread competing for the interpreter)."""
+    text = wait_for(lambda: band_label(browser), timeout)
+    assert text, "the uncertainty band did not appear"
+    return text
+
+
 #: Click Step and resolve with the milliseconds until the quarter label shows ``want``
 #: (a MutationObserver inside the page: no WebDriver round trips in the measurement).
 CLICK_STEP = """
@@ -176,6 +191,7 @@ def test_a_step_shows_within_0_2_seconds(server, browser):
     browser. Tolerance: the median must be within the 0.2 s budget (single clicks may be slower
     on a busy machine; the median is what a class sees)."""
     open_app(browser, server)
+    wait_for_band(browser)
     times = [step(browser, k) for k in range(1, CLICKS + 1)]
     assert statistics.median(times) <= STEP_BUDGET_S, times
 
@@ -189,9 +205,22 @@ def lever_value(browser, index: int) -> float | None:
     return None if v is None else float(v)
 
 
-def test_moving_a_slider_restarts_and_switching_scenario_resets_the_sliders(server, browser):
+def click_slider(browser, index: int, right: float) -> None:
+    """Click the ``index``-th lever's slider ``right`` x its width right of its centre (Selenium
+    offsets from the centre); retried, as the page may re-render between finding and clicking."""
     from selenium.webdriver import ActionChains
 
+    for _ in range(5):
+        try:
+            track = browser.find_elements("css selector", ".ftz-lever .v-slider")[index]
+            offset = int(track.size["width"] * right)
+            ActionChains(browser).move_to_element_with_offset(track, offset, 0).click().perform()
+            return
+        except Exception:
+            time.sleep(0.3)
+
+
+def test_moving_a_slider_restarts_and_switching_scenario_resets_the_sliders(server, browser):
     from ftzsim.app import SLIDERS, slider_defaults
 
     open_app(browser, server)
@@ -199,16 +228,7 @@ def test_moving_a_slider_restarts_and_switching_scenario_resets_the_sliders(serv
     step(browser, 2)
     i = SLIDERS.index("rule_alignment.depa")  # classroom 0.0, data_corridor 0.1
     assert lever_value(browser, i) == slider_defaults("classroom")["rule_alignment.depa"] == 0.0
-    for _ in range(5):  # the page may re-render between finding the slider and clicking it
-        try:
-            track = browser.find_elements("css selector", ".ftz-lever .v-slider")[i]
-            # Selenium offsets from the element's centre: 30% of the width right of it is about 0.8
-            ActionChains(browser).move_to_element_with_offset(
-                track, int(track.size["width"] * 0.3), 0
-            ).click().perform()
-            break
-        except Exception:
-            time.sleep(0.3)
+    click_slider(browser, i, 0.3)  # 30% of the width right of the centre: about 0.8
     assert wait_for(lambda: (lever_value(browser, i) or 0) > 0.5, 20), lever_value(browser, i)
     assert wait_for(lambda: "Quarter 0 of 20" in quarter_label(browser), 20)  # a new lever: start again
     for _ in range(5):
@@ -223,6 +243,46 @@ def test_moving_a_slider_restarts_and_switching_scenario_resets_the_sliders(serv
     assert wait_for(lambda: "data_corridor: Quarter 0" in quarter_label(browser), 60), quarter_label(browser)
     want = slider_defaults("data_corridor")["rule_alignment.depa"]
     assert wait_for(lambda: lever_value(browser, i) == want, 20), (lever_value(browser, i), want)
+
+
+def choose(browser, select_index: int, item_text: str) -> None:
+    """Pick ``item_text`` in the page's ``select_index``-th drop-down (retried: the page may
+    re-render between finding the menu and clicking it)."""
+    for _ in range(5):
+        try:
+            browser.find_elements("css selector", ".v-select")[select_index].click()
+            item = wait_for(lambda: [e for e in browser.find_elements("css selector", ".v-list-item")
+                                     if e.text.strip() == item_text and e.is_displayed()], 10)  # fmt: skip
+            item[0].click()
+            return
+        except Exception:
+            time.sleep(0.3)
+
+
+def test_uncertainty_band_is_on_by_default_and_says_what_varies(server, browser):
+    """The classroom scenario has a posterior: the band appears without any click, drawn, and
+    its caption says parameters (posterior draws) and seeds; no slider touched, every pair
+    differs by exactly zero (a slider snapping its value onto its grid is not a move);
+    switched to seed only, the caption says so."""
+    from ftzsim.app import BAND_RUNS, SLIDERS
+
+    open_app(browser, server)
+    text = wait_for_band(browser)
+    assert "calibrated parameters (posterior draws) and seeds" in text, text
+    assert f"5-95% of {BAND_RUNS} what-if/reference pairs" in text, text
+    assert "exactly zero" in text, text  # risk_tolerance 5.0 is off its slider's grid: still no move
+    click_slider(browser, SLIDERS.index("data_openness"), 0.3)  # about 0.8: a real move
+    moved = wait_for(lambda: (t := band_label(browser)) and "exactly zero" not in t and "posterior" in t, 90)
+    assert moved, band_label(browser)
+    drawn = wait_for(lambda: browser.execute_script(
+        "return [...document.querySelectorAll('.vega-embed')].filter(e => e.querySelector('svg, canvas')).length"
+    ) >= 6)  # fmt: skip
+    assert drawn, "the band chart was not drawn"
+    choose(browser, 2, "seeds")  # scenario, compare with, uncertainty band
+    assert wait_for(lambda: "seed only" in band_label(browser), 90), band_label(browser)
+    assert "posterior" not in band_label(browser)
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.save_screenshot(str(ARTIFACTS / "app_band.png"))
 
 
 def test_sigterm_to_ftzsim_app_stops_the_server():

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from mesa.experimental.scenarios import Scenario as MesaScenario
 
-from ftzsim.app import AppModel, model_params
+from ftzsim.analysis.labels import label
+from ftzsim.app import AppModel, differences, model_params
 from ftzsim.levers import REGISTRY
 
 
@@ -85,3 +87,77 @@ def test_charts_start_at_quarter_zero_and_hold_the_runs_numbers():
     assert [r["value"] for r in rows] == m.national_frame()["ds_exports"].tolist()
     later = series_chart(m, ref, ("adoption_rate",))["data"]["values"]
     assert [r["quarter"] for r in later if r["run"] == "what-if"] == [0, 1, 2]
+
+
+def test_uncertainty_band_pairs_share_posterior_draw_and_seed():
+    """The band's pairs: pair i is the what-if and its reference on posterior member
+    ``sample(n, seed)[i]`` and seed ``replicate_seeds(seed, n)[i]`` (checked against runs built
+    by hand); an unmoved slider gives a band of exactly zero; seed-only pairs differ from
+    posterior pairs; the caption names what varies."""
+    from ftzsim.app import (
+        band_caption_text,
+        band_table,
+        build_runs,
+        ensemble_differences,
+        slider_defaults,
+        uncertainty_modes,
+    )
+    from ftzsim.calibration import posterior_for
+    from ftzsim.seeds import replicate_seeds
+
+    assert uncertainty_modes("classroom") == ["posterior", "seeds"]  # on by default where a posterior exists
+    vals = {**slider_defaults("classroom"), "data_openness": 0.9}
+    small = {"n": 3, "n_firms": 100}
+    post = ensemble_differences("classroom", 5, vals, "written", "posterior", **small)
+    assert post.shape == (3, 20, 3)
+    k, s = int(posterior_for("classroom").sample(3, 5)[1]), replicate_seeds(5, 3)[1]
+    m, ref = build_runs("classroom", s, vals, "written", posterior_draw=k, n_firms=100)
+    assert m.posterior_draw == ref.posterior_draw == k
+    assert np.array_equal(post[1], differences(m.run(), ref.run()))
+    seeds_only = ensemble_differences("classroom", 5, vals, "written", "seeds", **small)
+    assert not np.array_equal(post, seeds_only)  # the parameters differ between the two kinds of band
+    m0, ref0 = build_runs("classroom", s, vals, "written", n_firms=100)
+    assert np.array_equal(seeds_only[1], differences(m0.run(), ref0.run()))
+    unmoved = ensemble_differences("classroom", 5, slider_defaults("classroom"), "written", "posterior", **small)
+    assert np.all(unmoved == 0.0)
+    rows = band_table(post)
+    ds = next(r for r in rows if r["quarter"] == 20 and r["outcome"] == label("ds_exports"))
+    assert ds["p05"] == pytest.approx(np.quantile(post[:, 19, 0], 0.05))
+    assert ds["p95"] == pytest.approx(np.quantile(post[:, 19, 0], 0.95)) and ds["p05"] <= ds["median"] <= ds["p95"]
+    assert "calibrated parameters (posterior draws) and seeds" in band_caption_text("posterior", 3)
+    assert "seed only" in band_caption_text("seeds", 3)
+    with pytest.raises(ValueError, match="allowed: posterior, seeds"):
+        ensemble_differences("classroom", 5, vals, "written", "both", **small)
+
+
+def test_a_slider_snapping_onto_its_grid_is_not_a_move():
+    """classroom's risk_tolerance 5.0 is off its slider's grid (0.1 + k 0.499): the browser
+    reports 5.09 when it draws the slider, which must not count as the student's move; one
+    step either way does."""
+    from ftzsim.app import is_snap, slider_defaults, slider_step
+
+    v, step = slider_defaults("classroom")["risk_tolerance"], slider_step("risk_tolerance")
+    assert v == 5.0 and step == pytest.approx(0.499)
+    assert is_snap("risk_tolerance", v, 5.09)
+    assert not is_snap("risk_tolerance", v, 5.589) and not is_snap("risk_tolerance", v, 4.591)
+    assert not is_snap("data_openness", 0.1, 0.11)  # one step of a 0-1 lever
+
+
+def test_a_scenario_without_posterior_offers_a_seed_only_band(tmp_path):
+    """Parameter uncertainty is the default only where a posterior exists: a scenario written
+    from scratch has none and its band is seed only (labelled so); one that extends a calibrated
+    scenario inherits the posterior."""
+    from ftzsim.app import band_caption_text, ensemble_differences, uncertainty_modes
+
+    own = tmp_path / "own.toml"
+    own.write_text('[scenario]\nname = "own"\nstart = "2021Q1"\nquarters = 4\nn_firms = 100\n'
+                   'zones = ["Guangdong", "Hainan"]\n')  # fmt: skip
+    assert uncertainty_modes(str(own)) == ["seeds"]
+    with pytest.raises(ValueError, match="has no posterior"):
+        ensemble_differences(str(own), 1, {}, "written", "posterior", n=2, n_firms=50)
+    d = ensemble_differences(str(own), 1, {"data_openness": 0.9}, "written", "seeds", n=2, n_firms=50)
+    assert d.shape == (2, 4, 3) and np.abs(d).max() > 0
+    assert band_caption_text("seeds", 2).endswith("Band: seed only (parameters fixed at the scenario's values).")
+    child = tmp_path / "child.toml"
+    child.write_text('[scenario]\nname = "child"\nextends = "classroom"\n')
+    assert uncertainty_modes(str(child)) == ["posterior", "seeds"]

@@ -88,3 +88,59 @@ def test_several_runs_against_one_reference(runs, tmp_path):
     assert panels["year"] == 2022 and len(panels["forest"]) == 2
     own = compare_runs([a, a], "ds_exports")["difference"]
     assert (own["diff"] == 0).all() and (own["low"] == 0).all()  # a run against itself: zero, exactly
+
+
+@pytest.fixture(scope="module")
+def posterior_runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("posterior_runs")
+    base = ["run", "classroom", "--replicates", "3", "--steps", "8", "--quiet", "--posterior"]
+    assert main([*base, "--out", str(root / "pa")]) == 0
+    assert main([*base, "--out", str(root / "pb"), "--set", "data_openness=0.8"]) == 0
+    return root
+
+
+def test_posterior_runs_pair_on_draw_and_seed_and_say_so(posterior_runs, tmp_path):
+    """Runs of `ftzsim run --posterior` (same --seed and --replicates) share their draws: the
+    difference is paired on (draw, seed), the figure's metadata and titles name parameter and
+    seed uncertainty, not seeds only."""
+    import matplotlib.pyplot as plt
+
+    from ftzsim.analysis.decision import compare_difference, compare_series
+    from ftzsim.analysis.figures import POSTERIOR_BAND
+    from ftzsim.engine.compare import compare_runs, load_run
+
+    fig = tmp_path / "cmp.png"
+    pa, pb = posterior_runs / "pa", posterior_runs / "pb"
+    assert main(["compare", str(pa), str(pb), "--out", str(fig)]) == 0
+    meta = json.loads((tmp_path / "cmp.png.json").read_text())
+    draws = json.loads((pa / "manifest.json").read_text())["posterior"]["draws"]
+    assert meta["band"] == POSTERIOR_BAND and meta["posterior_draws"] == draws
+    a = pd.read_parquet(pa / "annual.parquet").set_index(["seed", "draw", "year"])
+    b = pd.read_parquet(pb / "annual.parquet").set_index(["seed", "draw", "year"])
+    by_hand = (b["ds_exports"] - a["ds_exports"]).groupby("year").mean()
+    diff = pd.read_csv(tmp_path / "cmp.png.csv").query("panel == 'difference'").set_index("year")
+    np.testing.assert_allclose(diff["diff"], by_hand, rtol=1e-12)
+    panels = compare_runs([load_run(pa), load_run(pb)], "ds_exports")
+    assert panels["band"] == POSTERIOR_BAND
+    f, axes = plt.subplots(1, 2)
+    try:
+        assert POSTERIOR_BAND in compare_series(panels["series"], ax=axes[0], band=panels["band"]).get_title()
+        assert POSTERIOR_BAND in compare_difference(panels["difference"], ax=axes[1], band=panels["band"]).get_title()
+    finally:
+        plt.close(f)
+
+
+def test_seed_only_comparison_says_seeds_only(runs):
+    from ftzsim.engine.compare import compare_runs, load_run
+
+    assert compare_runs([load_run(runs / "a"), load_run(runs / "b")])["band"] == "seeds only (parameters fixed)"
+
+
+def test_posterior_run_against_a_fixed_parameter_run_is_refused(runs, posterior_runs, tmp_path, capsys):
+    """Same seeds but one run drew calibrated parameters and the other did not: the pairs
+    would differ in their parameters, so the comparison is refused (exit 2, nothing written)."""
+    fig = tmp_path / "x.png"
+    assert main(["compare", str(runs / "a"), str(posterior_runs / "pb"), "--out", str(fig)]) == 2
+    err = capsys.readouterr().err
+    assert "do not share their calibrated parameters" in err and "pb with --posterior" in err
+    assert not fig.exists() and not (tmp_path / "x.png.csv").exists()
