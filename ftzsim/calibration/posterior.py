@@ -20,8 +20,8 @@ spent on a pure scale). Growth and share rows are then evaluated at the drawn ``
 Weights
 -------
 ``w_i ∝ prior(θ_i) / proposal(θ_i) × L(y | θ_i, seed_i)``: importance sampling from the
-design's proposal (a Latin hypercube over the prior box, or the prior restricted to the
-history-matching NROY space) to the posterior.
+design's proposal (stratified draws from the prior, the prior restricted to the
+history-matching NROY space, or a uniform box) to the posterior.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Out-of-sample validation and posterior predictive checks (``ftzsim calibrate --validate``).
 
-* **Leave-last-year-out**: the wave-1 runs (a Latin hypercube over the prior box, so they do
-  not depend on any data) are weighted with the data through 2021 only, and the 2022 figures
+* **Leave-last-year-out**: the wave-1 runs (stratified draws from the prior, so they do not
+  depend on any data) are weighted with the data through 2021 only, and the 2022 figures
   are predicted: is each inside the 90% band, and how far is the median?
 * **Province skill**: the provinces' 2022 growth rates are used nowhere (zones start from
   national growth, no per-province free parameter). The model's out-of-sample prediction of
@@ -144,7 +144,7 @@ def validate(wave1: pd.DataFrame, wave2_weighted: pd.DataFrame, names: list[str]
     """Leave-last-year-out, province skill and posterior predictive checks (module docstring)."""
     from ftzsim.calibration.posterior import ess
 
-    held = weigh(wave1, observations(through=2021), names, proposal_uniform=True, seed=seed)
+    held = weigh(wave1, observations(through=2021), names, proposal_uniform=False, seed=seed)
     values, data = national_2022(held)
     # the left-out year's figures carry their own year shock, which no run has: the
     # predictive band adds the growth scatter measured in the data (targets.GROWTH_SD)
