@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from ftzsim import levers as L
-from ftzsim.calibration.posterior import Posterior, ess, log_prior, prior, prior_spec, weigh
+from ftzsim.calibration.posterior import Posterior, ess, prior, prior_spec, weigh
 from ftzsim.calibration.simulate import LEVELS, CalibrationRun
 from ftzsim.calibration.targets import observations
 
