@@ -32,9 +32,13 @@ from typing import Any
 
 __all__ = ["PRELOAD", "Shipped", "prepare_function", "startup_cost", "worker_context"]
 
-#: Modules the fork server imports once, in this order (the first sets single-threaded
-#: BLAS/numba before numpy and numba are imported).
-PRELOAD = ["ftzsim.engine._worker_env", "ftzsim.engine.runners", "ftzsim.engine.adapter", "ftzsim.model"]
+#: Modules the fork server imports once, in this order: the first sets single-threaded
+#: BLAS/numba before numpy and numba are imported; the model comes before the engine's
+#: modules because Mesa inspects the call stack while it is imported (``mesa_logging``),
+#: which costs more the more modules are already loaded; the last makes one tiny run so that
+#: forked workers start with numba's kernels loaded (:mod:`ftzsim.engine._worker_warm`).
+PRELOAD = ["ftzsim.engine._worker_env", "ftzsim.model", "ftzsim.engine.runners", "ftzsim.engine.adapter",
+           "ftzsim.engine._worker_warm"]  # fmt: skip
 
 _GUARD = re.compile(r"""__name__\s*==\s*['"]__main__['"]|['"]__main__['"]\s*==\s*__name__""")
 
