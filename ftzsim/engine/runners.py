@@ -185,7 +185,7 @@ def _batches(tasks: Iterable[Task], workers: int, chunk_size: int | None, total:
         while batch := list(itertools.islice(it, chunk_size)):
             yield batch
         return
-    smallest = max(1, math.ceil(total / (32 * workers)))
+    smallest = max(1, min(MAX_BATCH, math.ceil(total / (32 * workers))))
     left = total
     while batch := list(itertools.islice(it, max(smallest, min(MAX_BATCH, math.ceil(left / (4 * workers)))))):
         left -= len(batch)
