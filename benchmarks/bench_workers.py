@@ -75,8 +75,8 @@ def measured(args: list[str]) -> dict[str, float]:
     while proc.poll() is None:
         try:
             procs = [proc, *proc.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            break
+        except psutil.NoSuchProcess:  # a process ended during the walk: look again
+            continue
         for p in procs:
             try:
                 t = p.cpu_times()
@@ -84,6 +84,7 @@ def measured(args: list[str]) -> dict[str, float]:
             except psutil.NoSuchProcess:
                 pass
         time.sleep(0.05)
+    proc.wait()
     wall = time.perf_counter() - t0
     machine = _machine_cpu() - m0
     if proc.returncode:
