@@ -144,27 +144,3 @@ def test_batches_shrink_towards_the_end_of_a_parallel_sweep():
     assert [t for b in batches for t in b] == list(range(200))
     assert [len(b) for b in _batches(iter(range(200)), workers=1, chunk_size=None, total=200)] == [25] * 8
     assert [len(b) for b in _batches(iter(range(10)), workers=2, chunk_size=3, total=10)] == [3, 3, 3, 1]
-
-
-def test_driver_runs_at_most_half_while_workers_start_and_results_do_not_change(tmp_path):
-    """While the workers start the driver runs batches itself (at most half the sweep), then
-    hands the rest to the pool: each run says which process made it, and the results equal a
-    serial sweep's exactly."""
-    import os
-
-    design = make_design("lhs", [], 40, seed=3, problem={"names": ["x"], "bounds": [[0, 1]]})
-
-    def f(params, seed):
-        import os
-        import time
-
-        time.sleep(0.02)
-        return {"y": params["x"] * 3.0 + seed % 7, "pid": float(os.getpid())}
-
-    sweep_function(f, design, tmp_path / "p", workers=2, progress=False)
-    sweep_function(f, design, tmp_path / "s", workers=1, progress=False)
-    par, ser = load_results(tmp_path / "p"), load_results(tmp_path / "s")
-    in_driver = int((par["pid"] == os.getpid()).sum())
-    assert in_driver <= 20 and par.loc[par["pid"] != os.getpid(), "pid"].nunique() >= 1
-    assert (ser["pid"] == os.getpid()).all()
-    pd.testing.assert_frame_equal(par.drop(columns="pid"), ser.drop(columns="pid"), check_exact=True)

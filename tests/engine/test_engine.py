@@ -125,21 +125,19 @@ def test_same_results_for_one_and_two_workers_and_dask(tmp_path):
 
 
 def test_results_do_not_depend_on_the_order_runs_finish(tmp_path):
-    """Row 4 is made slow, so with 2 workers and one run per task the runs finish out of
-    design order (checked: the chunks, read in the order they were written, do not list the
-    rows in order). Row 4 always runs in a worker: the driver runs at most half the sweep
-    while the workers start. The stored results still equal a serial sweep's exactly, and a
-    repeated invocation gives the same again."""
+    """Row 0 is made slow, so with 2 workers and one run per task the runs finish out of
+    design order (checked: the first chunk written is not row 0). The stored results still
+    equal a serial sweep's exactly, and a repeated invocation gives the same again."""
     from ftzsim.engine.designs import Design
 
-    rows = pd.DataFrame({"row_id": range(8), "x": np.arange(8.0), "hang": [0.05] * 4 + [1.5] + [0.05] * 3})
+    rows = pd.DataFrame({"row_id": range(8), "x": np.arange(8.0), "hang": [1.5] + [0.05] * 7})
     design = Design("file", rows, {"num_vars": 2, "names": ["x", "hang"], "bounds": [[0, 7], [0, 1]]})
     kw = dict(replicates=1, master_seed=9, progress=False)
     serial = sweep_function(sometimes_fails, design, tmp_path / "serial", workers=1, **kw)
     shuffled = sweep_function(sometimes_fails, design, tmp_path / "shuffled", workers=2, chunk_size=1, **kw)
     again = sweep_function(sometimes_fails, design, tmp_path / "again", workers=2, chunk_size=1, **kw)
-    written = [r for f in sorted(shuffled.chunks.glob("chunk-*.parquet")) for r in pd.read_parquet(f)["row_id"]]
-    assert sorted(written) == list(range(8)) and written != sorted(written)  # really out of order
+    first = pd.read_parquet(shuffled.chunks / "chunk-000000.parquet")
+    assert first["row_id"].iloc[0] != 0  # the runs really finished out of order
     want = load_results(serial.root)
     assert len(want) == 8
     pd.testing.assert_frame_equal(load_results(shuffled.root), want, check_exact=True)

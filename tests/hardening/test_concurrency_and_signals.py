@@ -116,7 +116,7 @@ def test_workers_die_with_a_sigkilled_driver(tmp_path):
         return [p for p in descendants(proc.pid) if "spawn_main" in cmdline(p) or "forkserver" in cmdline(p)]
 
     try:
-        # the driver itself runs the first batches while the workers start: wait for both
+        # chunks alone do not show that the workers run: wait for the worker processes too
         wait_for(lambda: n_chunks(out) >= 2 and len(workers()) >= 2, what="two chunks and the worker processes")
         kids = descendants(proc.pid)
         os.kill(proc.pid, signal.SIGKILL)
