@@ -58,6 +58,13 @@ def _load(rec: dict) -> str:
     return "/".join(f"{x:.1f}" for x in rec["load_avg"])
 
 
+def _when(rec: dict, first: dict) -> str:
+    """'; measured <time> at <revision>' when ``rec`` was measured apart from the first record."""
+    if rec["git_revision"] == first["git_revision"] and rec["utc"][:10] == first["utc"][:10]:
+        return ""
+    return f"; measured {rec['utc']} UTC at `{rec['git_revision'][:12]}`"
+
+
 def render(res: dict[str, dict]) -> str:
     """Markdown tables of the measured results (what lands between the markers)."""
     lines: list[str] = []
@@ -137,7 +144,7 @@ def render(res: dict[str, dict]) -> str:
         med = r["median_cpu_s"]
         lines += [
             f"**Import cost** of a fresh process (user + system CPU; {r['repeats']} interleaved repeats; "
-            f"load {_load(r)}):",
+            f"load {_load(r)}{_when(r, any_rec)}):",
             "",
             "| `python -c ...` | CPU s |",
             "|---|---|",
