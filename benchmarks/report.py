@@ -73,6 +73,13 @@ def _kernel_goal_row(interleaved_ns: float, ab: dict | None) -> str:
     return f"{row} | {verdict}, on this machine |"
 
 
+def _when(rec: dict, first: dict) -> str:
+    """'; measured <time> at <revision>' when ``rec`` was measured apart from the first record."""
+    if rec["git_revision"] == first["git_revision"] and rec["utc"][:10] == first["utc"][:10]:
+        return ""
+    return f"; measured {rec['utc']} UTC at `{rec['git_revision'][:12]}`"
+
+
 def render(res: dict[str, dict]) -> str:
     """Markdown tables of the measured results (what lands between the markers)."""
     lines: list[str] = []
@@ -151,16 +158,31 @@ def render(res: dict[str, dict]) -> str:
         med = r["median_cpu_s"]
         lines += [
             f"**Import cost** of a fresh process (user + system CPU; {r['repeats']} interleaved repeats; "
-            f"load {_load(r)}):",
+            f"load {_load(r)}{_when(r, any_rec)}):",
             "",
             "| `python -c ...` | CPU s |",
             "|---|---|",
             f"| `pass` (interpreter start) | {med['interpreter']:.3f} |",
-            f"| `import ftzsim.model` | {med['model']:.3f} |",
-            f"| `import ftzsim.engine.adapter` (what a worker needs) | **{med['worker']:.3f}** "
-            f"(goal ≤ 0.5: {_ok(med['worker'], 0.5, False)}) |",
-            "",
         ]
+        if "worker" in med and "kernel_floor" in med:  # bench_import.py from issue 15's second round on
+            lines += [
+                f"| `import numpy, numba` (the kernel's floor) | {med['kernel_floor']:.3f} |",
+                f"| the third-party packages a run uses (NumPy, numba, pandas, `scipy.spatial`, networkx, "
+                f"pydantic) | {med['third_party_run_uses']:.3f} |",
+                f"| the same and Mesa | {med['third_party_and_mesa']:.3f} |",
+                f"| the fork server's preload list without its warm-up run (what a worker needs) | "
+                f"**{med['worker']:.3f}** (goal ≤ 0.5: {_ok(med['worker'], 0.5, False)}) |",
+                f"| the fork server: preload list and one warm-up run | {med['fork_server_warm']:.3f} |",
+                f"| `import ftzsim.engine.adapter` (the package alone: the model loads on first use) | "
+                f"{med['package_only']:.3f} |",
+            ]
+        else:
+            lines += [
+                f"| `import ftzsim.model` | {med['model']:.3f} |",
+                f"| `import ftzsim.engine.adapter` (what a worker needs) | **{med['worker']:.3f}** "
+                f"(goal ≤ 0.5: {_ok(med['worker'], 0.5, False)}) |",
+            ]
+        lines += [""]
     if "scaling" in res:
         r = res["scaling"]
         c = r["s_per_firm_step"]

@@ -131,3 +131,16 @@ def test_scripts_with_a_guard_run_in_parallel(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     res = load_results(tmp_path / "out")
     np.testing.assert_allclose(res["y"], res["a"] ** 2 + res["b"])
+
+
+def test_batches_shrink_towards_the_end_of_a_parallel_sweep():
+    """Guided batch sizes (issue 14): a quarter of the remaining runs per worker, never below
+    total / (32 x workers), never above 64; the tasks keep their order. Hand-computed for 200
+    runs on 2 workers: ceil(200/8) = 25, ceil(175/8) = 22, ... down to ceil(200/64) = 4."""
+    from ftzsim.engine.runners import _batches
+
+    batches = list(_batches(iter(range(200)), workers=2, chunk_size=None, total=200))
+    assert [len(b) for b in batches] == [25, 22, 20, 17, 15, 13, 11, 10, 9, 8, 7, 6, 5] + [4] * 8
+    assert [t for b in batches for t in b] == list(range(200))
+    assert [len(b) for b in _batches(iter(range(200)), workers=1, chunk_size=None, total=200)] == [25] * 8
+    assert [len(b) for b in _batches(iter(range(10)), workers=2, chunk_size=3, total=10)] == [3, 3, 3, 1]

@@ -110,12 +110,15 @@ def test_workers_die_with_a_sigkilled_driver(tmp_path):
     left after 5 s (they used to run on for minutes holding ~300 MB each)."""
     out = tmp_path / "s"
     proc = subprocess.Popen([*DRIVER, str(out), "local"], start_new_session=True)
-    try:
-        wait_for(lambda: n_chunks(out) >= 2, what="two chunks")
-        kids = descendants(proc.pid)
+
+    def workers() -> list[int]:
         # workers start from a fork server (its children carry its command line) or by spawn
-        workers = [p for p in kids if "spawn_main" in cmdline(p) or "forkserver" in cmdline(p)]
-        assert len(workers) >= 2, [cmdline(p) for p in kids]
+        return [p for p in descendants(proc.pid) if "spawn_main" in cmdline(p) or "forkserver" in cmdline(p)]
+
+    try:
+        # chunks alone do not show that the workers run: wait for the worker processes too
+        wait_for(lambda: n_chunks(out) >= 2 and len(workers()) >= 2, what="two chunks and the worker processes")
+        kids = descendants(proc.pid)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         deadline = time.time() + 5

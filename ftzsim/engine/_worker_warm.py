@@ -1,0 +1,29 @@
+"""Imported last by the workers' fork server, and by nothing else: its import is its purpose.
+
+A worker's first model run costs about 0.3 s of CPU more than the next ones (numba loads each
+compiled kernel from its on-disk cache, Mesa and pandas set up what they build on first use).
+Running one quarter of the bundled classroom scenario here, once, in the fork server puts
+all of that in the memory that every forked worker starts from, so no worker pays it again
+(``benchmarks/bench_workers.py``). The run is seeded and leaves nothing behind that a later
+run reads: each run builds its model and generators from its own parameters and seed, so
+results stay identical to a run in a fresh process (tests/engine, tests/decision/test_workers.py).
+
+A failure here is not an error (the warm-up only saves time): the server goes on and each
+worker pays its first run itself.
+"""
+
+
+def warm() -> bool:
+    """One seeded quarter of the classroom scenario, its summary included; True if it ran."""
+    try:
+        from ftzsim.model import FTZModel
+
+        model = FTZModel("classroom", rng=0, build_firm_agents=False, quarters=1)
+        model.run()
+        model.summary()
+    except Exception:
+        return False
+    return True
+
+
+WARMED = warm()
