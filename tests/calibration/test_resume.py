@@ -59,3 +59,20 @@ def test_killed_calibration_resumes_to_the_same_posterior(tmp_path):
     b = pd.read_csv(out / "posterior.csv")
     pd.testing.assert_frame_equal(a, b)
     assert (out / "report.md").read_text().split("\n", 1)[1] == (clean / "report.md").read_text().split("\n", 1)[1]
+
+
+def test_resume_refuses_other_settings_and_a_folder_without_a_calibration(tmp_path):
+    """--resume continues only the calibration the folder holds, with its own settings."""
+    import json
+
+    out = tmp_path / "cal"
+    out.mkdir()
+    settings = {"scenario": "baseline", "n_firms": 500, "morris_trajectories": 2, "wave1": 40, "wave2": 40,
+                "master_seed": 2021}  # fmt: skip
+    (out / "calibration.json").write_text(json.dumps({"kind": "ftzsim.calibration", "complete": False,
+                                                      "settings": settings}))  # fmt: skip
+    r = subprocess.run(_cmd(out, "--resume", "--wave1", "100"), capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "other settings" in r.stderr and "Traceback" not in r.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["calibration.json"]  # nothing run, nothing written
+    r = subprocess.run(_cmd(tmp_path / "none", "--resume"), capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "no calibration to resume" in r.stderr
