@@ -23,9 +23,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas costs ~0.4 s to import; the CLI's start and most commands need none of it
+    import pandas as pd
 
 try:  # POSIX; elsewhere (Windows) output locks are not taken
     import fcntl

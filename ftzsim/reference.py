@@ -11,9 +11,12 @@ import functools
 import math
 from dataclasses import dataclass
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # imported where a table is read: the command line starts without pandas
+    import pandas as pd
 
 from ftzsim.levers import AGREEMENTS
 from ftzsim.outcomes import REGIONS
@@ -63,6 +66,8 @@ _BLOC_SITES = {
 
 def read_csv(name: str) -> pd.DataFrame:
     """Read one of the shipped CSV files, skipping its ``#`` source comments."""
+    import pandas as pd
+
     path = resources.files("ftzsim.data").joinpath(name)
     with path.open(encoding="utf-8") as fh:
         return pd.read_csv(fh, comment="#", skip_blank_lines=True)
@@ -217,6 +222,8 @@ def zone_start_values() -> pd.DataFrame:
                 ds_imports_2021=m / g_m,
                 has_province_data=False,
             )
+    import pandas as pd
+
     df = pd.DataFrame.from_dict(rows, orient="index").loc[list(zs)]
     share = df["ds_exports_2021"] / df["ds_exports_2021"].sum()
     ecom_2021 = nat.loc[2021, "ecommerce_exports"] * 1e4 / CNY_PER_USD_2021  # trn CNY -> 1e8 USD

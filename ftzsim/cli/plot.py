@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
+
+if TYPE_CHECKING:  # read where a table is loaded: the command line starts without pandas
+    import pandas as pd
 
 from ftzsim.io import UserError
 from ftzsim.levers import REGISTRY
@@ -24,6 +26,8 @@ __all__ = ["KINDS", "make_figure", "register"]
 
 
 def _read_table(path: Path) -> pd.DataFrame:
+    import pandas as pd
+
     if path.suffix == ".parquet":
         return pd.read_parquet(path)
     if path.suffix == ".csv":
@@ -48,6 +52,8 @@ def _national_frame(src: Path) -> pd.DataFrame:
     if not src.is_dir():
         return _read_table(src)
     if (src / "national.parquet").exists():
+        import pandas as pd
+
         return pd.read_parquet(src / "national.parquet")
     from ftzsim.engine.store import RunStore, load_timeseries
 
@@ -99,6 +105,8 @@ def _series_column(df: pd.DataFrame, src: Path, row: int | None) -> pd.DataFrame
 
 
 def _national(src: Path, opts: dict):
+    import pandas as pd
+
     from ftzsim.analysis.figures import band_caption, national_series, national_table
 
     outcome = opts.get("outcome") or "ds_exports"
