@@ -35,6 +35,12 @@ def sweep_cmd(
     quiet: Annotated[bool, typer.Option(help="no progress bar")] = False,
 ) -> None:
     """Run an experiment: design x replicates into a resumable result store."""
+    import os
+
+    if backend == "local" and scheduler is None and (workers or os.cpu_count() or 1) > 1:
+        from ftzsim.engine.workers import start_server
+
+        start_server()  # the workers' imports overlap this process's own
     from ftzsim.engine.spec import load_experiment
     from ftzsim.engine.sweep import sweep
     from ftzsim.io import UserError

@@ -106,6 +106,37 @@ def test_workers_start_from_a_preloaded_fork_server_cheaply():
     assert max(r["cpu_s"] for r in reports) <= 0.3, reports
 
 
+@pytest.mark.parametrize(
+    ("argv", "starts"),
+    [
+        (["sweep", "e.toml", "--out", "o", "--workers", "2"], True),
+        (["sweep", "e.toml", "--out", "o", "--workers=2"], True),
+        (["sweep", "e.toml", "--out", "o", "--workers", "1"], False),
+        (["sweep", "e.toml", "--out", "o", "--workers", "2", "--backend", "dask"], False),
+        (["sweep", "e.toml", "--out", "o", "--backend=local", "--workers", "4"], True),
+        (["sweep", "e.toml", "--scheduler", "tcp://h:1", "--workers", "2"], False),
+        (["sweep", "e.toml", "--workers", "two"], False),
+        (["sweep", "--help"], False),
+        (["run", "baseline", "--workers", "2"], False),
+        ([], False),
+    ],
+)
+def test_the_command_line_starts_the_fork_server_only_for_local_parallel_sweeps(argv, starts):
+    """``ftzsim sweep`` starts the workers' fork server before the command line loads, so the
+    server's imports overlap the driver's (issue 14); nothing else starts one."""
+    from ftzsim.__main__ import _local_workers
+
+    assert _local_workers(argv) is starts
+
+
+def test_the_command_line_default_of_all_cores_starts_it_where_there_are_two():
+    import os
+
+    from ftzsim.__main__ import _local_workers
+
+    assert _local_workers(["sweep", "e.toml", "--out", "o"]) is ((os.cpu_count() or 1) > 1)
+
+
 GUARDED = """
 from ftzsim.engine.designs import make_design
 from ftzsim.engine.sweep import sweep_function
