@@ -1,7 +1,9 @@
 """Imported last by the workers' fork server, and by nothing else: its import is its purpose.
 
-A worker's first model run costs about 0.3 s of CPU more than the next ones (numba loads each
-compiled kernel from its on-disk cache, Mesa and pandas set up what they build on first use).
+A worker's first model run costs more than the next ones: about 0.3 s of CPU on numba's JIT
+(numba sets up its typing and loads each compiled loop from its on-disk cache), a few
+hundredths with the ahead-of-time build (:mod:`ftzsim.model.compiled`), plus what Mesa,
+pandas and the scenario cache set up on first use.
 Running one quarter of the bundled classroom scenario here, once, in the fork server puts
 all of that in the memory that every forked worker starts from, so no worker pays it again
 (``benchmarks/bench_workers.py``). The run is seeded and leaves nothing behind that a later

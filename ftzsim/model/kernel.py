@@ -1,5 +1,9 @@
 """The firm rule, compiled (numba): one loop over firms does a whole quarter.
 
+Compiled by numba's JIT or, where ``python -m ftzsim.model.build`` has made one, by the
+ahead-of-time build of this same source (:mod:`ftzsim.model.compiled`: identical results,
+no numba import in a new process).
+
 Why compiled: the rule touches each firm a handful of times per quarter. As NumPy array
 expressions it makes ~40 full-length temporaries per step; fused into one loop it reads each
 firm's slots once and also adds its flows to the zone totals, so recording costs nothing
@@ -21,7 +25,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+
+from ftzsim.model.compiled import njit
 
 __all__ = ["ACC", "firm_potential", "firm_quarter", "firm_uniforms", "pending_since", "philox4x32"]
 

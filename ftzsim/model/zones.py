@@ -30,10 +30,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numba import njit
 
 from ftzsim import reference
 from ftzsim.levers import AGREEMENTS, ZONE_LEVERS, neutral_values
+from ftzsim.model.compiled import njit
 from ftzsim.model.firms import APPROVED, DS, ECOM, GOODS, FirmPopulation, ZoneInputs
 from ftzsim.outcomes import REGIONS
 from ftzsim.reference import BLOCS
