@@ -85,7 +85,7 @@ class Compiled:
         self.__wrapped__ = fn
         self.fallbacks = 0
         self._resolved = False
-        self._aot: list[tuple[tuple, Callable]] = []  # (argument checks, entry point) per signature
+        self._aot: list[tuple[Callable, Callable]] = []  # (argument check, entry point) per signature
         self._jit: Callable | None = None
 
     def __repr__(self) -> str:
@@ -94,8 +94,8 @@ class Compiled:
     def __call__(self, *args):
         if not self._resolved:
             self._resolve()
-        for checks, entry in self._aot:
-            if _matches(args, checks):
+        for check, entry in self._aot:
+            if check(args):
                 return entry(*args)
         if self._aot:
             self.fallbacks += 1
@@ -107,7 +107,7 @@ class Compiled:
         aot = _load_aot()
         if aot is not None:
             for entry in aot["functions"].get(f"{self.module}.{self.name}", []):
-                self._aot.append((entry["checks"], getattr(aot["module"], entry["export"])))
+                self._aot.append((entry["check"], getattr(aot["module"], entry["export"])))
         self._resolved = True
 
 
@@ -206,7 +206,7 @@ def _load_aot() -> dict[str, Any] | None:
             raise RuntimeError(f"FTZSIM_KERNEL=aot, but {why}")
         return None
     functions = {
-        qual: [{"export": e["export"], "checks": tuple(_check(a) for a in e["args"])} for e in entries]
+        qual: [{"export": e["export"], "check": _checker(tuple(_check(a) for a in e["args"]))} for e in entries]
         for qual, entries in record["functions"].items()
     }
     _STATE["aot"] = {"module": module, "functions": functions}
@@ -214,31 +214,32 @@ def _load_aot() -> dict[str, Any] | None:
 
 
 def _check(spec: list) -> tuple:
-    """A signature's argument as what :func:`_matches` compares: ("a", dtype, ndim, C-contiguous)
+    """A signature's argument as what :func:`_checker` compares: ("a", dtype, ndim, C-contiguous)
     for an array, ("s", exact types) for a scalar."""
     if spec[0] == "array":
         return ("a", np.dtype(spec[1]), int(spec[2]), spec[3] == "C")
     return ("s", _SCALARS[spec[1]])
 
 
-def _matches(args: tuple, checks: tuple) -> bool:
-    """Whether ``args`` are exactly what the build's entry point was compiled for."""
-    if len(args) != len(checks):
-        return False
-    for a, c in zip(args, checks):
+def _checker(checks: tuple) -> Callable[[tuple], bool]:
+    """A function telling whether a call's ``args`` are exactly what one signature of the build
+    was compiled for. Written out as one expression (generated code): it runs on every call,
+    once per quarter for the firm rule's 36 arguments, about 3-6 µs (a loop over the checks
+    took 40% longer)."""
+    env: dict[str, Any] = {"ndarray": np.ndarray}
+    terms = [f"len(args) == {len(checks)}"]
+    for i, c in enumerate(checks):
         if c[0] == "a":
-            if (
-                type(a) is not np.ndarray
-                or (a.dtype is not c[1] and a.dtype != c[1])
-                or a.ndim != c[2]
-                or (c[3] and not a.flags.c_contiguous)
-                or not a.flags.aligned
-                or not a.flags.writeable
-            ):
-                return False
-        elif type(a) not in c[1]:
-            return False
-    return True
+            env[f"d{i}"] = c[1]
+            flags = "carray" if c[3] else "behaved"  # C-contiguous (or any layout), aligned and writeable
+            terms.append(f"type(args[{i}]) is ndarray and (args[{i}].dtype is d{i} or args[{i}].dtype == d{i}) "
+                         f"and args[{i}].ndim == {c[2]} and args[{i}].flags.{flags}")  # fmt: skip
+        else:
+            env[f"s{i}"] = c[1]
+            terms.append(f"type(args[{i}]) in s{i}")
+    src = "def check(args):\n    return (\n        " + "\n        and ".join(terms) + "\n    )\n"
+    exec(compile(src, f"<ftzsim.model.compiled checker of {len(checks)} arguments>", "exec"), env)
+    return env["check"]
 
 
 def status() -> dict[str, Any]:
