@@ -7,10 +7,13 @@ without its last entry, the warm-up run: the engine's runner, the FTZ adapter an
 with everything a run uses. It used to be measured as ``import ftzsim.engine.adapter``, which
 imported the model only because the package's ``__init__`` did; since the model is loaded
 on first use that line costs almost nothing and no longer says what a worker pays (it is
-still shown). The other cases split the cost: the interpreter's start, the kernel's floor
-(NumPy and numba), the third-party packages a run uses (pandas for the summary, SciPy's
+still shown). The other cases split the cost: the interpreter's start, the compiled loops'
+floor (NumPy with the ahead-of-time build of :mod:`ftzsim.model.compiled`, or NumPy and
+numba for the JIT), the third-party packages a run uses (pandas for the summary, SciPy's
 KD-tree and networkx for Mesa's ``Network``, pydantic for the scenario), Mesa, and the warm
-fork server (imports plus one warm-up run).
+fork server (imports plus one warm-up run) on the build and on the JIT
+(``FTZSIM_KERNEL=jit``). Importing the model never imports numba: the JIT is loaded by the
+first call that needs it, so the two differ in the warm-up run.
 
 Measured as the child's user + system time (``resource.getrusage(RUSAGE_CHILDREN)``),
 interleaved, median of ``repeats``, with single-threaded BLAS as in a worker.
@@ -22,33 +25,51 @@ import os
 import resource
 import subprocess
 import sys
+from pathlib import Path
 
 from common import emit, median
 
 from ftzsim.engine.workers import PRELOAD
+from ftzsim.model import compiled
 
 WORKER = "import " + ", ".join(m for m in PRELOAD if not m.endswith("_worker_warm"))
+#: the ahead-of-time build loaded alone (``import ftzsim.model._aot`` would run the model
+#: package's ``__init__`` first)
+_SO = sorted(Path(compiled.__file__).parent.glob("_aot*.so"))
+AOT_ALONE = (
+    f"import numpy, importlib.util as u; s = u.spec_from_file_location('ftzsim.model._aot', {str(_SO[0])!r}); "
+    "s.loader.exec_module(u.module_from_spec(s))"
+    if _SO
+    else "raise SystemExit('no ahead-of-time build')"
+)
+#: name -> (code, extra environment)
 CASES = {
-    "interpreter": "pass",
-    "kernel_floor": "import numpy, numba",
-    "third_party_run_uses": "import numpy, numba, pandas, scipy.spatial, networkx, pydantic",
-    "third_party_and_mesa": "import numpy, numba, pandas, scipy.spatial, networkx, pydantic, mesa",
-    "worker": WORKER,
-    "fork_server_warm": "import " + ", ".join(PRELOAD),
-    "package_only": "import ftzsim.engine.adapter",
+    "interpreter": ("pass", {}),
+    "kernel_floor_aot": (AOT_ALONE, {}),
+    "kernel_floor": ("import numpy, numba", {}),
+    "third_party_run_uses": ("import numpy, pandas, scipy.spatial, networkx, pydantic", {}),
+    "third_party_and_mesa": ("import numpy, pandas, scipy.spatial, networkx, pydantic, mesa", {}),
+    "worker": (WORKER, {}),
+    "fork_server_warm": ("import " + ", ".join(PRELOAD), {}),
+    "fork_server_warm_jit": ("import " + ", ".join(PRELOAD), {"FTZSIM_KERNEL": "jit"}),
+    "package_only": ("import ftzsim.engine.adapter", {}),
 }
 ENV = {**os.environ, **{v: "1" for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}}
 
 
-def child_cpu(code: str) -> float:
+def child_cpu(case: tuple[str, dict]) -> float:
+    code, extra = case
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    subprocess.run([sys.executable, "-c", code], check=True, env=ENV)
+    subprocess.run([sys.executable, "-c", code], check=True, env={**ENV, **extra})
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main(repeats: int = 7) -> None:
-    child_cpu(CASES["fork_server_warm"])  # warm the file cache and numba's on-disk cache
+    aot = compiled.status()
+    if not aot["ahead_of_time"]:
+        raise SystemExit(f"no current ahead-of-time build ({aot['why_not']}): run python -m ftzsim.model.build")
+    child_cpu(CASES["fork_server_warm_jit"])  # warm the file cache and numba's on-disk cache
     t: dict[str, list] = {k: [] for k in CASES}
     for _ in range(repeats):
         for name, code in CASES.items():
@@ -58,7 +79,7 @@ def main(repeats: int = 7) -> None:
         "import_cost",
         repeats=repeats,
         clock="getrusage(RUSAGE_CHILDREN) user+sys",
-        cases=CASES,
+        cases={k: (f"{' '.join(f'{a}={b}' for a, b in e.items())} " if e else "") + c for k, (c, e) in CASES.items()},
         median_cpu_s=med,
         all_cpu_s={k: [round(x, 3) for x in v] for k, v in t.items()},
         worker_import_over_interpreter_s=med["worker"] - med["interpreter"],

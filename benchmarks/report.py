@@ -7,7 +7,8 @@ markers; everything else in the file is left alone)::
 
 ``--run`` runs ``bench_firm_step.py``, ``bench_run.py``, ``bench_import.py``, the kernel A/B
 against the same model with the old kernel (``bench_kernel_ab.py``), and
-``bench_scaling.py`` with ``--scaling``, in fresh processes and keeps their lines in
+``bench_scaling.py`` with ``--scaling`` and ``bench_workers.py`` (1 against 2 workers on the
+200-run classroom sweep, ``ftzsim sweep``) with ``--workers``, in fresh processes and keeps their lines in
 ``benchmarks/results/latest.jsonl``; without it the tables are rebuilt from that file (or
 ``--results FILE``). Without ``--write`` the tables are printed.
 """
@@ -28,13 +29,15 @@ END = "<!-- bench:measured end -->"
 SPEED = ("bench_firm_step.py", "bench_run.py", "bench_import.py")
 
 
-def run(results: Path, scaling: bool) -> None:
+def run(results: Path, scaling: bool, workers: bool = False) -> None:
     """Run the speed benchmarks one after another, appending their lines to ``results``."""
     results.parent.mkdir(parents=True, exist_ok=True)
     results.write_text("", encoding="utf-8")
     env = {**os.environ, "FTZSIM_BENCH_RESULTS": str(results)}
     scripts = [[s] for s in SPEED] + [["bench_kernel_ab.py"]]
-    for script, *args in scripts + ([["bench_scaling.py"]] if scaling else []):
+    scripts += [["bench_scaling.py"]] if scaling else []
+    scripts += [["bench_workers.py", "--repeat", "9", "--idle", "25"]] if workers else []
+    for script, *args in scripts:
         print(f"running {script} {' '.join(args)} ...", file=sys.stderr, flush=True)
         subprocess.run([sys.executable, str(HERE / script), *args], cwd=HERE, env=env, check=True)
 
@@ -164,7 +167,23 @@ def render(res: dict[str, dict]) -> str:
             "|---|---|",
             f"| `pass` (interpreter start) | {med['interpreter']:.3f} |",
         ]
-        if "worker" in med and "kernel_floor" in med:  # bench_import.py from issue 15's second round on
+        if "kernel_floor_aot" in med:  # bench_import.py with the ahead-of-time build (issue 14/15, third round)
+            lines += [
+                f"| NumPy and the ahead-of-time build of the model's loops (`ftzsim/model/_aot*.so`) | "
+                f"{med['kernel_floor_aot']:.3f} |",
+                f"| `import numpy, numba` (the JIT's floor; not imported where the build is current) | "
+                f"{med['kernel_floor']:.3f} |",
+                f"| the third-party packages a run uses (NumPy, pandas, `scipy.spatial`, networkx, pydantic) | "
+                f"{med['third_party_run_uses']:.3f} |",
+                f"| the same and Mesa | {med['third_party_and_mesa']:.3f} |",
+                f"| the fork server's preload list without its warm-up run (what a worker needs) | "
+                f"**{med['worker']:.3f}** (goal ≤ 0.5: {_ok(med['worker'], 0.5, False)}) |",
+                f"| the fork server: preload list and one warm-up run, on the build | {med['fork_server_warm']:.3f} |",
+                f"| the same on numba's JIT (`FTZSIM_KERNEL=jit`) | {med['fork_server_warm_jit']:.3f} |",
+                f"| `import ftzsim.engine.adapter` (the package alone: the model loads on first use) | "
+                f"{med['package_only']:.3f} |",
+            ]
+        elif "worker" in med and "kernel_floor" in med:  # bench_import.py from issue 15's second round on
             lines += [
                 f"| `import numpy, numba` (the kernel's floor) | {med['kernel_floor']:.3f} |",
                 f"| the third-party packages a run uses (NumPy, numba, pandas, `scipy.spatial`, networkx, "
@@ -207,6 +226,34 @@ def render(res: dict[str, dict]) -> str:
                 f"{s['arrays_only']:.2f} s without (goal < 1 s).",
                 "",
             ]
+    if "workers_classroom_sweep" in res:
+        r = res["workers_classroom_sweep"]
+        runs1, runs2 = r["all_runs"]["1"], r["all_runs"]["2"]
+        ratios = sorted(a["wall"] / b["wall"] for a, b in zip(runs1, runs2))
+        how = "`ftzsim sweep`" if r.get("driver", "script") == "cli" else "a Python script calling `sweep_function`"
+        lines += [
+            f"**Workers** (issue 14; `bench_workers.py`: {r['runs']} classroom runs, an LHS over two levers, "
+            f"run as {how} in a fresh process, 1 and 2 workers alternating, {r['repeats']} pairs, each sweep "
+            f"started with the cores less than 25% busy; load {_load(r)}{_when(r, any_rec)}):",
+            "",
+            "| workers | wall s (median) | CPU s of the process tree (median) |",
+            "|---|---|---|",
+            f"| 1 (in the driver) | {r['wall_s_1_worker']:.2f} | {r['cpu_s_1_worker']:.2f} |",
+            f"| 2 (forked from the preloaded server) | {r['wall_s_2_workers']:.2f} | {r['cpu_s_2_workers']:.2f} |",
+            "",
+            f"2 workers against 1: **{r['speedup_2_workers']:.2f}x** on the medians (goal ≥ 1.6 with both cores "
+            f"idle: {_ok(r['speedup_2_workers'], 1.6, True)}); pair by pair "
+            f"{ratios[0]:.2f}-{ratios[-1]:.2f}x (median {ratios[len(ratios) // 2]:.2f}x). Other processes used "
+            f"{r['others_busy_pct']:.1f}% of the cores meanwhile (median).",
+            "",
+        ]
+    if "worker_startup_cpu_s" in res:
+        r = res["worker_startup_cpu_s"]
+        lines += [
+            f"A worker's start (CPU it has used when it takes its first task): {r['forkserver_preloaded']:.3f} s "
+            f"forked from the preloaded server, {r['spawn']:.3f} s as a `spawn` worker (goal ≤ 0.3 s).",
+            "",
+        ]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -224,11 +271,12 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--run", action="store_true", help="run the speed benchmarks first")
     ap.add_argument("--scaling", action="store_true", help="with --run: also bench_scaling.py")
+    ap.add_argument("--workers", action="store_true", help="with --run: also bench_workers.py (about 3 minutes)")
     ap.add_argument("--results", type=Path, default=DEFAULT_RESULTS, help="JSON lines to read (and --run writes)")
     ap.add_argument("--write", type=Path, metavar="DOC", help="rewrite the marked block of DOC")
     args = ap.parse_args(argv)
     if args.run:
-        run(args.results, args.scaling)
+        run(args.results, args.scaling, args.workers)
     block = render(load(args.results))
     if args.write:
         write(args.write, block)
