@@ -195,6 +195,8 @@ def final_year_values(df: pd.DataFrame, outcome: str) -> tuple[pd.Series, int]:
 
 
 def _map(src: Path, opts: dict):
+    import pandas as pd
+
     from ftzsim.analysis.basemap import BoundaryDataMissing
     from ftzsim.analysis.figures import china_map
     from ftzsim.analysis.labels import annual_unit, label, word
