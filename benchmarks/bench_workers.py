@@ -140,18 +140,25 @@ def _children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def _reap_orphans(timeout: float = 30.0) -> None:
-    """Wait for every descendant that was handed to this process (the fork server)."""
+def _reap_orphans(own: set[int], timeout: float = 30.0) -> None:
+    """Wait for every descendant of the sweep that was handed to this process (the fork
+    server), leaving this process's own children (``own``: its fork server of the start-up
+    measurement) alone."""
     deadline = time.monotonic() + timeout
     while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
+        left = [p.pid for p in psutil.Process().children() if p.pid not in own]
+        for pid in list(left):
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:  # not ours to wait for (already reaped)
+                done = pid
+            if done:
+                left.remove(pid)
+        if not left:
             return
-        if pid == 0:
-            if time.monotonic() > deadline:
-                raise SystemExit("a process of the sweep did not end within 30 s")
-            time.sleep(0.01)
+        if time.monotonic() > deadline:
+            raise SystemExit(f"processes {left} of the sweep did not end within {timeout:.0f} s")
+        time.sleep(0.01)
 
 
 def measured(cmd: list[str]) -> dict[str, float]:
@@ -160,13 +167,14 @@ def measured(cmd: list[str]) -> dict[str, float]:
     meanwhile (share of all cores); for :data:`DRIVER_WARM` also ``inner``, the wall seconds
     of the timed second sweep."""
     load = os.getloadavg()[0]
+    own = {p.pid for p in psutil.Process().children()}
     c0 = _children_cpu()
     m0 = _machine_cpu()
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     out = proc.communicate()[0]
     wall = time.perf_counter() - t0
-    _reap_orphans()
+    _reap_orphans(own)
     machine = _machine_cpu() - m0
     cpu = _children_cpu() - c0
     if proc.returncode:

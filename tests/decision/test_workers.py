@@ -164,6 +164,43 @@ def test_scripts_with_a_guard_run_in_parallel(tmp_path):
     np.testing.assert_allclose(res["y"], res["a"] ** 2 + res["b"])
 
 
+EARLY_SERVER = """
+from ftzsim.engine.workers import start_server
+
+
+def f(params, seed):
+    return {"y": params["a"] ** 2 + params["b"]}
+
+
+def main():
+    import sys
+
+    from ftzsim.engine.designs import make_design
+    from ftzsim.engine.sweep import sweep_function
+
+    design = make_design("lhs", [], 8, seed=1, problem={"names": ["a", "b"], "bounds": [[0, 1], [0, 1]]})
+    sweep_function(f, design, "out", workers=2, progress=False)
+    print("model imported by the driver:", "ftzsim.model" in sys.modules)
+
+
+if __name__ == "__main__":
+    start_server()
+    main()
+"""
+
+
+def test_a_script_can_start_the_fork_server_first(tmp_path):
+    """The pattern docs/experiments.md gives for scripts: the server starts before the heavy
+    imports; the sweep then uses it, and the driver itself never imports the model."""
+    (tmp_path / "early.py").write_text(EARLY_SERVER, encoding="utf-8")
+    r = run(["early.py"], tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "model imported by the driver: False" in r.stdout
+    res = load_results(tmp_path / "out")
+    assert len(res) == 8
+    np.testing.assert_allclose(res["y"], res["a"] ** 2 + res["b"])
+
+
 def test_batches_shrink_towards_the_end_of_a_parallel_sweep():
     """Guided batch sizes (issue 14): a quarter of the remaining runs per worker, never below
     total / (32 x workers), never above 64; the tasks keep their order. Hand-computed for 200
