@@ -200,15 +200,22 @@ def _load_aot() -> dict[str, Any] | None:
             module = importlib.import_module(AOT_MODULE)
         except ImportError as exc:
             why = f"the build cannot be loaded ({exc})"
+    functions: dict[str, list] = {}
+    if why is None:
+        try:
+            for qual, entries in record["functions"].items():
+                functions[qual] = [
+                    {"export": e["export"], "check": _checker(tuple(_check(a) for a in e["args"]))}
+                    for e in entries
+                    if callable(getattr(module, e["export"]))  # AttributeError: record and module disagree
+                ]
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            why = f"{_RECORD.name} does not describe the build ({type(exc).__name__}: {exc})"
     if why is not None:
         _STATE["why"] = why
         if mode == "aot":
             raise RuntimeError(f"FTZSIM_KERNEL=aot, but {why}")
         return None
-    functions = {
-        qual: [{"export": e["export"], "check": _checker(tuple(_check(a) for a in e["args"]))} for e in entries]
-        for qual, entries in record["functions"].items()
-    }
     _STATE["aot"] = {"module": module, "functions": functions}
     return _STATE["aot"]
 

@@ -147,6 +147,28 @@ def test_a_build_that_does_not_fit_is_refused(tmp_path, monkeypatch, field, valu
     assert why in compiled._STATE["why"]
 
 
+def test_a_record_that_does_not_describe_the_build_is_refused(tmp_path, monkeypatch):
+    """A record naming an entry point the module lacks, or a type the checks do not know,
+    sends every call to the JIT instead of failing at the first quarter."""
+    _need_build()
+    good = json.loads(compiled._RECORD.read_text(encoding="utf-8"))
+    for broken in ({"kernel__nothing__0": "export"}, {"args": [["scalar", "complex128"]]}):
+        record = json.loads(json.dumps(good))
+        entry = record["functions"]["ftzsim.model.kernel.pending_since"][0]
+        if "args" in broken:
+            entry["args"] = broken["args"]
+        else:
+            entry["export"] = "kernel__nothing__0"
+        path = tmp_path / "_aot.json"
+        path.write_text(json.dumps(record), encoding="utf-8")
+        monkeypatch.setattr(compiled, "_RECORD", path)
+        monkeypatch.setitem(compiled._STATE, "aot", None)
+        monkeypatch.setitem(compiled._STATE, "why", None)
+        monkeypatch.delenv("FTZSIM_KERNEL", raising=False)
+        assert compiled._load_aot() is None
+        assert "does not describe the build" in compiled._STATE["why"]
+
+
 def test_the_build_record_names_its_source():
     """The hash covers every compiled source file, so editing the firm rule makes the build
     stale (the test above shows a stale build is refused)."""
