@@ -199,11 +199,9 @@ def prior_lhs(names: list[str], n: int, seed: int):
     the leave-last-year-out validation weighs them by the likelihood alone (a hypercube over
     the uniform box would need prior/proposal weights, which wastes most of the runs when the
     priors are peaked: 16 effective of 800 in a trial)."""
-    from scipy.stats import qmc
+    from ftzsim.engine.designs import Design, latin_hypercube
 
-    from ftzsim.engine.designs import Design
-
-    U = qmc.LatinHypercube(d=len(names), rng=np.random.default_rng(np.random.SeedSequence([seed, 1]))).random(n)
+    U = latin_hypercube(len(names), n, np.random.default_rng(np.random.SeedSequence([seed, 1])))
     frame = pd.DataFrame({name: prior(name).ppf(U[:, j]) for j, name in enumerate(names)})
     for name in names:  # a quantile function can round a hair outside the bounds
         frame[name] = frame[name].clip(L.get(name).lower, L.get(name).upper)

@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 from ftzsim import levers as L
 
@@ -61,6 +60,50 @@ class Design:
 
 def _plain(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
+
+
+def latin_hypercube(d: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` Latin-hypercube points in the unit cube of ``d`` dimensions, shape ``(n, d)``.
+
+    Each dimension is cut into ``n`` equal strata and every stratum holds exactly one point,
+    placed uniformly at random inside it; the strata are paired across dimensions by
+    independent random permutations (McKay, Beckman & Conover 1979, *Technometrics* 21:239).
+
+    This is the algorithm of ``scipy.stats.qmc.LatinHypercube(d, rng=rng).random(n)``
+    (``scramble=True``, strength 1, no optimisation; SciPy 1.18) step for step, so it gives
+    the same points to the bit (``tests/engine/test_engine.py`` compares them): a child
+    generator spawned from ``rng``'s seed sequence draws the offsets, then shuffles one
+    permutation per dimension. Kept here rather than imported because ``scipy.stats`` costs
+    about 0.7 s of CPU to import, on the critical path of every ``ftzsim sweep`` with an LHS
+    design (issue 14: it delayed the start of the workers, ``benchmarks/bench_workers.py``),
+    and so that a design file's points do not change with the installed SciPy.
+
+    Parameters
+    ----------
+    d, n : int
+        Dimensions and points (both may be 0).
+    rng : numpy.random.Generator
+        Made from a seed sequence (``np.random.default_rng(seed)`` or
+        ``np.random.default_rng(np.random.SeedSequence(seed))``); its seed sequence spawns
+        one child, as SciPy's does.
+    """
+    bits = rng.bit_generator
+    child = np.random.Generator(type(bits)(bits.seed_seq.spawn(1)[0]))
+    offsets = child.uniform(size=(n, d))
+    perms = np.tile(np.arange(1, n + 1), (d, 1))
+    for row in perms:
+        child.shuffle(row)
+    return (perms.T - offsets) / n
+
+
+def scaled_lhs(lower: np.ndarray, upper: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """:func:`latin_hypercube` mapped onto the box ``[lower, upper]`` (as ``qmc.scale``, which
+    also refuses a bound pair that is not ``lower < upper``)."""
+    lower, upper = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
+    if not np.all(lower < upper):
+        bad = [f"[{a:g}, {b:g}]" for a, b in zip(lower, upper, strict=True) if not a < b]
+        raise ValueError(f"Latin hypercube bounds {', '.join(bad)}: each needs lower < upper")
+    return latin_hypercube(lower.shape[0], n, rng) * (upper - lower) + lower
 
 
 def _seed(seed: int) -> np.random.Generator:
@@ -130,7 +173,7 @@ def make_design(
     ----------
     method : {"factorial", "lhs", "sobol", "morris", "fast", "file", "scenarios"}
         ``factorial``: ``levels`` evenly spaced values per parameter, all combinations;
-        ``lhs``: ``n`` Latin-hypercube rows (scipy.stats.qmc); ``sobol``: Saltelli's scheme,
+        ``lhs``: ``n`` Latin-hypercube rows (:func:`latin_hypercube`); ``sobol``: Saltelli's scheme,
         ``n`` base samples, ``n (2D + 2)`` rows with second order, ``n (D + 2)`` without;
         ``morris``: ``n`` trajectories, ``n (D + 1)`` rows; ``fast``: eFAST, ``n`` samples per
         parameter; ``file``: rows read from CSV/Parquet (columns must be registry names);
@@ -170,7 +213,7 @@ def make_design(
         X = np.array(list(itertools.product(*grid))) if D else np.zeros((1, 0))
         settings = {"levels": levels}
     elif method == "lhs":
-        X = qmc.scale(qmc.LatinHypercube(d=D, rng=_seed(seed)).random(n), lo, hi)
+        X = scaled_lhs(lo, hi, n, _seed(seed))
     elif method == "sobol":
         from SALib.sample import sobol
 

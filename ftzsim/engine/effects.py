@@ -143,7 +143,7 @@ def effect_design(
     defaults : mapping name -> value
         The uncertainties' values in row 0 (the scenario's values).
     n_lhs : int
-        Latin-hypercube rows (scipy.stats.qmc, seeded by ``seed``), after row 0.
+        Latin-hypercube rows (:func:`ftzsim.engine.designs.latin_hypercube`, seeded by ``seed``), after row 0.
     integer : list of str
         Uncertainties that take whole numbers (their LHS values are rounded).
 
@@ -154,9 +154,7 @@ def effect_design(
         ``value`` and one column per uncertainty; ``row_id`` in that order. The two runs of
         a pair are neighbours, which keeps them in the same batch of the runner.
     """
-    from scipy.stats import qmc
-
-    from ftzsim.engine.designs import Design, _seed
+    from ftzsim.engine.designs import Design, _seed, scaled_lhs
 
     if n_lhs < 0:
         raise ValueError(f"n_lhs must be >= 0, got {n_lhs}")
@@ -170,7 +168,7 @@ def effect_design(
         raise ValueError("every uncertainty range needs lower < upper")
     U = np.array([[float(defaults[u]) for u in names]]) if names else np.zeros((1, 0))
     if n_lhs and names:
-        lhs = qmc.scale(qmc.LatinHypercube(d=len(names), rng=_seed(seed)).random(n_lhs), lo, hi)
+        lhs = scaled_lhs(lo, hi, n_lhs, _seed(seed))
         lhs = np.clip(lhs, lo, hi)
         for j, n in enumerate(names):
             if n in integer:

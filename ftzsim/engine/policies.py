@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 from ftzsim import levers as L
+from ftzsim.engine.designs import scaled_lhs
 
 __all__ = ["LABEL_COLUMNS", "lever_rows", "policies_design", "uncertainty_rows"]
 
@@ -109,7 +109,7 @@ def lever_rows(
             check_design_size(levels ** len(names))
             X = np.array(list(itertools.product(*[np.linspace(a, b, levels) for a, b in zip(lo, hi, strict=True)])))
         elif method == "lhs":
-            X = qmc.scale(qmc.LatinHypercube(d=len(names), rng=np.random.default_rng(seed)).random(n), lo, hi)
+            X = scaled_lhs(lo, hi, n, np.random.default_rng(seed))
         else:
             raise ValueError(f"policies.method {method!r}: allowed: factorial, lhs")
         df = pd.DataFrame(np.clip(X, lo, hi), columns=names)
@@ -170,8 +170,7 @@ def uncertainty_rows(
         raise ValueError("design.uncertainties: give at least one uncertainty (or a scenarios_file)")
     _check_names(names, False, "design.uncertainties")
     lo, hi = _bounds(names, bounds)
-    X = qmc.scale(qmc.LatinHypercube(d=len(names), rng=np.random.default_rng(np.random.SeedSequence(seed))).random(n),
-                  lo, hi)  # fmt: skip
+    X = scaled_lhs(lo, hi, n, np.random.default_rng(np.random.SeedSequence(seed)))
     df = pd.DataFrame(np.clip(X, lo, hi), columns=names)
     for name in names:
         if L.REGISTRY[name].integer:
