@@ -165,19 +165,23 @@ def worker_context():
 
 def startup_cost() -> dict[str, Any]:
     """Run inside a worker: CPU seconds this process has used so far (its start-up: imports
-    and unpickling), and whether the model came preloaded. For tests and benchmarks."""
+    and unpickling), whether the model came preloaded, and how many objects the collector
+    leaves alone (frozen by the server, :mod:`ftzsim.engine._worker_warm`). For tests and
+    benchmarks."""
+    import gc
     import os
     import resource
 
     r = resource.getrusage(resource.RUSAGE_SELF)
-    return {"pid": os.getpid(), "cpu_s": r.ru_utime + r.ru_stime, "model_preloaded": "ftzsim.model" in sys.modules}
+    return {"pid": os.getpid(), "cpu_s": r.ru_utime + r.ru_stime, "model_preloaded": "ftzsim.model" in sys.modules,
+            "frozen": gc.get_freeze_count()}  # fmt: skip
 
 
 def start_server() -> bool:
     """Start the workers' fork server now, so that it imports the model while this process
     goes on with its own work; True if one is (already) running.
 
-    Its preload (about 1.6 s of CPU: Mesa, pandas, numba, the model and a warm-up run) is on
+    Its preload (about 1.2 s of CPU: Mesa with pandas and SciPy, the model, a warm-up run) is on
     the critical path of a sweep's first runs; started before the driver's own imports
     (the design, the store), the two overlap on two cores. Later pools use the same server.
     """
