@@ -9,8 +9,10 @@ imported the model only because the package's ``__init__`` did; since the model 
 on first use that line costs almost nothing and no longer says what a worker pays (it is
 still shown). The other cases split the cost: the interpreter's start, the compiled loops'
 floor (NumPy with the ahead-of-time build of :mod:`ftzsim.model.compiled`, or NumPy and
-numba for the JIT), the third-party packages a run uses (pandas for the summary, SciPy's
-KD-tree and networkx for Mesa's ``Network``, pydantic for the scenario), Mesa, and the warm
+numba for the JIT), the third-party packages a run calls (SciPy's KD-tree and networkx for
+Mesa's ``Network`` of zones placed by longitude and latitude, pydantic for the scenario),
+the same with pandas (which Mesa imports in ``mesa.agent``, and the model reads its
+reference tables with when it builds), Mesa, and the warm
 fork server (imports plus one warm-up run) on the build and on the JIT
 (``FTZSIM_KERNEL=jit``). Importing the model never imports numba: the JIT is loaded by the
 first call that needs it, so the two differ in the warm-up run.
@@ -47,6 +49,7 @@ CASES = {
     "interpreter": ("pass", {}),
     "kernel_floor_aot": (AOT_ALONE, {}),
     "kernel_floor": ("import numpy, numba", {}),
+    "third_party_run_calls": ("import numpy, scipy.spatial, networkx, pydantic", {}),
     "third_party_run_uses": ("import numpy, pandas, scipy.spatial, networkx, pydantic", {}),
     "third_party_and_mesa": ("import numpy, pandas, scipy.spatial, networkx, pydantic, mesa", {}),
     "worker": (WORKER, {}),

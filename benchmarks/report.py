@@ -173,6 +173,14 @@ def render(res: dict[str, dict]) -> str:
                 f"{med['kernel_floor_aot']:.3f} |",
                 f"| `import numpy, numba` (the JIT's floor; not imported where the build is current) | "
                 f"{med['kernel_floor']:.3f} |",
+            ]
+            if "third_party_run_calls" in med:  # issue 15, fourth round: the floor below Mesa
+                lines += [
+                    f"| NumPy, `scipy.spatial` (the KD-tree of Mesa's `Network`), networkx, pydantic: what a run "
+                    f"calls besides pandas | "
+                    f"{med['third_party_run_calls']:.3f} |",
+                ]
+            lines += [
                 f"| the third-party packages a run uses (NumPy, pandas, `scipy.spatial`, networkx, pydantic) | "
                 f"{med['third_party_run_uses']:.3f} |",
                 f"| the same and Mesa | {med['third_party_and_mesa']:.3f} |",
