@@ -159,8 +159,14 @@ def render(res: dict[str, dict]) -> str:
     if "import_cost" in res:
         r = res["import_cost"]
         med = r["median_cpu_s"]
+        clock = "user + system CPU"
+        if "median_cpu_s_with_exit" in r:  # issue 15, fourth round: the child's exit left out
+            clock = (
+                "user + system CPU until the imports end, read by the child; its exit is left out (with it, "
+                f"the preload list without its warm-up run measured {r['median_cpu_s_with_exit']['worker']:.3f} s)"
+            )
         lines += [
-            f"**Import cost** of a fresh process (user + system CPU; {r['repeats']} interleaved repeats; "
+            f"**Import cost** of a fresh process ({clock}; {r['repeats']} interleaved repeats; "
             f"load {_load(r)}{_when(r, any_rec)}):",
             "",
             "| `python -c ...` | CPU s |",
