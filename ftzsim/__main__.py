@@ -2,10 +2,10 @@
 
 Kept free of heavy imports on purpose: before the command line itself is loaded (typer,
 pydantic, NumPy: about 0.35 s), a sweep that will use local worker processes starts their
-fork server, so that the server's imports (Mesa, pandas, numba and the model: about 1.3 s of
-CPU, ``ftzsim.engine.workers``) run on the second core while this process loads the command
-line, the experiment and the design (issue 14: 2 workers against 1 on a 200-run classroom
-sweep, ``benchmarks/bench_workers.py --driver cli``).
+fork server, so that the server's imports (Mesa with pandas, SciPy and networkx, and the
+model: about 1.2 s of CPU, ``ftzsim.engine.workers``) run on the second core while this
+process loads the command line, the experiment and the design (issue 14: 2 workers against
+1 on a 200-run classroom sweep, ``benchmarks/bench_workers.py --driver cli``).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def run() -> int:
     """Run the command line (:func:`ftzsim.cli.main`) as this process's work, then exit quickly.
 
     The interpreter's last garbage collections at exit walk every object still alive: after
-    a command that ran the model (pandas, SciPy, numba and Mesa loaded) that was 0.3-0.6 s
+    a command that ran the model (pandas, SciPy and Mesa loaded) that was 0.3-0.6 s
     of CPU, a tenth of a 200-run classroom sweep. ``gc.freeze()`` moves those objects out of
     the collector's sight; atexit handlers, the flushing of the output streams and the files
     the command wrote (closed and renamed before ``main`` returns) are unaffected. Tests and

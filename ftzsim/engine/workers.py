@@ -16,9 +16,11 @@ Two things went wrong for a new user (issue 14):
 Start-up cost: a ``spawn`` worker imports pandas, pyarrow, numba and Mesa again (about
 1.5 s of CPU and 250 MB each, measured with ``python -X importtime``), which on small runs
 made 2 workers slower than 1. :func:`worker_context` returns a ``forkserver`` context whose
-server imports ``ftzsim.model`` and the engine once and makes one warm-up run
-(:mod:`ftzsim.engine._worker_warm`: numba's kernels loaded from its cache, about 0.3 s that
-every worker's first run paid); each worker is then a fork of it (tens of milliseconds). The
+server imports ``ftzsim.model`` and the engine once, makes one warm-up run
+(:mod:`ftzsim.engine._worker_warm`: the model's compiled loops loaded, about 0.3 s that every
+worker's first run paid on numba's JIT, and the reference tables and scenario cached) and
+freezes what it loaded out of the collector's way; each worker is then a fork of it (tens
+of milliseconds). The
 server lives as long as the driver process, so a second sweep in the same script or
 notebook starts its workers at once. The process-wide start method is not touched (STYLE §12).
 """
@@ -39,7 +41,8 @@ __all__ = ["PRELOAD", "Shipped", "prepare_function", "startup_cost", "worker_con
 #: BLAS/numba before numpy and numba are imported; the model comes before the engine's
 #: modules because Mesa inspects the call stack while it is imported (``mesa_logging``),
 #: which costs more the more modules are already loaded; the last makes one tiny run so that
-#: forked workers start with numba's kernels loaded (:mod:`ftzsim.engine._worker_warm`).
+#: forked workers start with the model's compiled loops loaded, then freezes the collector
+#: (:mod:`ftzsim.engine._worker_warm`).
 PRELOAD = ["ftzsim.engine._worker_env", "ftzsim.model", "ftzsim.engine.runners", "ftzsim.engine.adapter",
            "ftzsim.engine._worker_warm"]  # fmt: skip
 
