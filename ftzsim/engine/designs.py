@@ -18,7 +18,7 @@ import pandas as pd
 
 from ftzsim import levers as L
 
-__all__ = ["MAX_DESIGN_ROWS", "METHODS", "Design", "design_rows", "make_design"]
+__all__ = ["MAX_DESIGN_ROWS", "METHODS", "Design", "design_rows", "latin_hypercube", "make_design", "scaled_lhs"]
 
 METHODS = ("factorial", "lhs", "sobol", "morris", "fast", "file", "scenarios", "policies")
 #: Columns that label design rows and are not model inputs (the policies design's ids).
