@@ -7,6 +7,7 @@ starting values the model needs, each derivation stated where it is made.
 
 from __future__ import annotations
 
+import csv
 import functools
 import math
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:  # imported where a table is read: the command line starts without pandas
+if TYPE_CHECKING:  # imported where a DataFrame is asked for: a model run never imports pandas
     import pandas as pd
 
 from ftzsim.levers import AGREEMENTS
@@ -27,6 +28,7 @@ __all__ = [
     "GOODS_EXPORTS_2021",
     "REGIONS",
     "SECTORS",
+    "START_COLUMNS",
     "ZoneInfo",
     "agreement_coverage",
     "bloc_shares",
@@ -34,6 +36,7 @@ __all__ = [
     "cny_per_usd",
     "national",
     "read_csv",
+    "zone_start_columns",
     "zone_start_values",
     "zones",
 ]
@@ -73,10 +76,23 @@ def read_csv(name: str) -> pd.DataFrame:
         return pd.read_csv(fh, comment="#", skip_blank_lines=True)
 
 
+def _rows(name: str) -> list[dict[str, str]]:
+    """The rows of one of the shipped CSV files as text (``#`` source lines and blank lines
+    skipped, as :func:`read_csv` does), read without pandas.
+
+    What a model reads when it is built goes through here, so neither a run nor a sweep
+    worker imports pandas (about 0.3 s of CPU per process, issue 15). Python's ``float``
+    parses every number in the shipped files to the same bit as pandas' parser
+    (``tests/model/test_reference_tables.py`` checks each one)."""
+    path = resources.files("ftzsim.data").joinpath(name)
+    with path.open(encoding="utf-8", newline="") as fh:
+        lines = [ln for ln in fh if ln.strip() and not ln.startswith("#")]
+    return list(csv.DictReader(lines))
+
+
 @functools.cache
 def _cny_rates() -> dict[int, float]:
-    df = read_csv("exchange_rates.csv")
-    return dict(zip(df["year"].astype(int), df["cny_per_usd"].astype(float), strict=True))
+    return {int(r["year"]): float(r["cny_per_usd"]) for r in _rows("exchange_rates.csv")}
 
 
 def cny_per_usd(year: int, trend: float = 0.0) -> float:
@@ -113,14 +129,12 @@ class ZoneInfo:
 @functools.cache
 def zones() -> dict[str, ZoneInfo]:
     """All 22 pilot zones by name, in the order of ``ftz_zones.csv``."""
-    df = read_csv("ftz_zones.csv")
     out = {}
-    for r in df.itertuples(index=False):
-        alliances = tuple(a for a in str(r.alliances).split("|") if a and a != "nan")
-        tier = "" if (isinstance(r.tier_in_seeds, float) and math.isnan(r.tier_in_seeds)) else r.tier_in_seeds
-        out[r.zone] = ZoneInfo(
-            r.zone, r.province_zh, int(r.batch_year), r.region, bool(r.coastal),
-            bool(r.border), str(tier), alliances, float(r.lat), float(r.lon),
+    for r in _rows("ftz_zones.csv"):
+        alliances = tuple(a for a in r["alliances"].split("|") if a)
+        out[r["zone"]] = ZoneInfo(
+            r["zone"], r["province_zh"], int(r["batch_year"]), r["region"], bool(int(r["coastal"])),
+            bool(int(r["border"])), r["tier_in_seeds"], alliances, float(r["lat"]), float(r["lon"]),
         )  # fmt: skip
     return out
 
@@ -139,8 +153,8 @@ def bloc_shares() -> dict[str, float]:
     the world 42.0%. Normalised to sum to 1 (the printed shares are rounded). These are the
     gravity model's importer weights: the model's 2021 export mix by bloc reproduces them.
     """
-    df = read_csv("partner_blocs_2022.csv").set_index("bloc")
-    values = {b: float(df.loc[b, "china_value_100m_cny"]) for b in BLOCS}
+    value = {r["bloc"]: float(r["china_value_100m_cny"]) for r in _rows("partner_blocs_2022.csv")}
+    values = {b: value[b] for b in BLOCS}
     total = sum(values.values())
     return {b: v / total for b, v in values.items()}
 
@@ -150,10 +164,9 @@ def agreement_coverage() -> np.ndarray:
     """Coverage matrix (agreements x blocs): the share of China's exports to each bloc that goes
     to members of each agreement (``trade_agreements.csv``; 1 where the bloc is the agreement's
     membership, assumptions with stated bounds where it is part of a bloc)."""
-    df = read_csv("trade_agreements.csv")
     cov = np.zeros((len(AGREEMENTS), len(BLOCS)))
-    for r in df.itertuples(index=False):
-        cov[AGREEMENTS.index(r.agreement), BLOCS.index(r.bloc)] = float(r.coverage)
+    for r in _rows("trade_agreements.csv"):
+        cov[AGREEMENTS.index(r["agreement"]), BLOCS.index(r["bloc"])] = float(r["coverage"])
     return cov
 
 
@@ -163,7 +176,68 @@ def national() -> pd.DataFrame:
     return read_csv("national_digital_trade.csv").set_index("year")
 
 
+#: Columns of :func:`zone_start_values`, in its order.
+START_COLUMNS = (
+    "ds_exports_2022", "ds_imports_2022", "ds_exports_2021", "ds_imports_2021", "has_province_data",
+    "ecommerce_exports_2021", "ecommerce_imports_2021", "goods_exports_2021",
+)  # fmt: skip
+
+
 @functools.cache
+def _zone_start() -> dict[str, np.ndarray]:
+    """The derivation of :func:`zone_start_values`: column -> array over the zones of
+    :func:`zones`, in their order (read without pandas, see :func:`_rows`)."""
+    zs = zones()
+    prov = {r["province"]: r for r in _rows("provincial_digital_trade_2022.csv")}
+    reg = {r["region"]: r for r in _rows("regional_digital_trade_2022.csv")}
+    nat = {int(r["year"]): r for r in _rows("national_digital_trade.csv")}
+    g_x = float(nat[2022]["dd_services_exports"]) / float(nat[2021]["dd_services_exports"])
+    g_m = float(nat[2022]["dd_services_imports"]) / float(nat[2021]["dd_services_imports"])
+    rows: dict[str, tuple[float, float, bool]] = {}  # zone -> (2022 exports, 2022 imports, from province data)
+    for z in zs.values():
+        if z.name in prov:
+            rows[z.name] = (float(prov[z.name]["exports"]), float(prov[z.name]["imports"]), True)
+    for region in REGIONS:
+        members = [z.name for z in zs.values() if z.region == region and z.name not in rows]
+        if not members:
+            continue
+        covered = [n for n, z in zs.items() if z.region == region and n in rows]
+        # added one by one, in zone order (not ``sum()``, which compensates its rounding
+        # since Python 3.12 and so moves the start values in the last bit)
+        res_x, res_m = float(reg[region]["exports"]), float(reg[region]["imports"])
+        taken_x = taken_m = 0.0
+        for n in covered:
+            taken_x += rows[n][0]
+            taken_m += rows[n][1]
+        res_x, res_m = res_x - taken_x, res_m - taken_m
+        for n in members:
+            rows[n] = (max(res_x, 0.0) / len(members), max(res_m, 0.0) / len(members), False)
+    x22, m22, has = (np.array([rows[n][k] for n in zs]) for k in range(3))
+    x21, m21 = x22 / g_x, m22 / g_m
+    share = x21 / x21.sum()
+    n21 = nat[2021]
+    ecom_2021 = float(n21["ecommerce_exports"]) * 1e4 / CNY_PER_USD_2021  # trn CNY -> 1e8 USD
+    ecom_imports_2021 = (float(n21["ecommerce_total"]) - float(n21["ecommerce_exports"])) * 1e4 / CNY_PER_USD_2021
+    cols = dict(
+        ds_exports_2022=x22, ds_imports_2022=m22, ds_exports_2021=x21, ds_imports_2021=m21,
+        has_province_data=has.astype(bool), ecommerce_exports_2021=share * ecom_2021,
+        ecommerce_imports_2021=share * ecom_imports_2021, goods_exports_2021=share * GOODS_EXPORTS_2021,
+    )  # fmt: skip
+    for a in cols.values():
+        a.flags.writeable = False  # cached: callers select (and so copy) rows
+    return cols
+
+
+def zone_start_columns(zone_names) -> dict[str, np.ndarray]:
+    """:func:`zone_start_values` for these zones, in this order, as column -> new array.
+
+    What the model reads when it is built (a model never needs the DataFrame, and so never
+    imports pandas)."""
+    pos = {n: i for i, n in enumerate(zones())}
+    rows = np.array([pos[n] for n in zone_names], dtype=np.intp)
+    return {c: a[rows] for c, a in _zone_start().items()}
+
+
 def zone_start_values() -> pd.DataFrame:
     """Digitally deliverable services exports and imports per zone in 2021 and 2022.
 
@@ -185,53 +259,15 @@ def zone_start_values() -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Indexed by zone, columns ``ds_exports_2021``, ``ds_imports_2021``,
-        ``ds_exports_2022``, ``ds_imports_2022``, ``ecommerce_exports_2021``, ``ecommerce_imports_2021``,
-        ``goods_exports_2021``, ``has_province_data``. Unit: 100 million USD per year.
+        Indexed by zone, columns ``ds_exports_2022``, ``ds_imports_2022``,
+        ``ds_exports_2021``, ``ds_imports_2021``, ``has_province_data``,
+        ``ecommerce_exports_2021``, ``ecommerce_imports_2021``, ``goods_exports_2021``
+        (:data:`START_COLUMNS`). Unit: 100 million USD per year. A new frame each call; the
+        model reads the same numbers as arrays (:func:`zone_start_columns`).
     """
-    zs = zones()
-    prov = read_csv("provincial_digital_trade_2022.csv").set_index("province")
-    reg = read_csv("regional_digital_trade_2022.csv").set_index("region")
-    nat = national()
-    g_x = nat.loc[2022, "dd_services_exports"] / nat.loc[2021, "dd_services_exports"]
-    g_m = nat.loc[2022, "dd_services_imports"] / nat.loc[2021, "dd_services_imports"]
-    rows = {}
-    for z in zs.values():
-        if z.name in prov.index:
-            p = prov.loc[z.name]
-            rows[z.name] = dict(
-                ds_exports_2022=p.exports,
-                ds_imports_2022=p.imports,
-                ds_exports_2021=p.exports / g_x,
-                ds_imports_2021=p.imports / g_m,
-                has_province_data=True,
-            )
-    for region in REGIONS:
-        members = [z.name for z in zs.values() if z.region == region and z.name not in rows]
-        if not members:
-            continue
-        covered = [n for n, z in zs.items() if z.region == region and n in rows]
-        res_x = reg.loc[region, "exports"] - sum(rows[n]["ds_exports_2022"] for n in covered)
-        res_m = reg.loc[region, "imports"] - sum(rows[n]["ds_imports_2022"] for n in covered)
-        for n in members:
-            x, m = max(res_x, 0.0) / len(members), max(res_m, 0.0) / len(members)
-            rows[n] = dict(
-                ds_exports_2022=x,
-                ds_imports_2022=m,
-                ds_exports_2021=x / g_x,
-                ds_imports_2021=m / g_m,
-                has_province_data=False,
-            )
     import pandas as pd
 
-    df = pd.DataFrame.from_dict(rows, orient="index").loc[list(zs)]
-    share = df["ds_exports_2021"] / df["ds_exports_2021"].sum()
-    ecom_2021 = nat.loc[2021, "ecommerce_exports"] * 1e4 / CNY_PER_USD_2021  # trn CNY -> 1e8 USD
-    df["ecommerce_exports_2021"] = share * ecom_2021
-    ecom_imports_2021 = (nat.loc[2021, "ecommerce_total"] - nat.loc[2021, "ecommerce_exports"]) * 1e4 / CNY_PER_USD_2021
-    df["ecommerce_imports_2021"] = share * ecom_imports_2021
-    df["goods_exports_2021"] = share * GOODS_EXPORTS_2021
-    return df
+    return pd.DataFrame({c: a.copy() for c, a in _zone_start().items()}, index=list(zones()))
 
 
 def great_circle_km(lat1, lon1, lat2, lon2) -> np.ndarray:

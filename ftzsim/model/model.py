@@ -150,9 +150,9 @@ class FTZModel(mesa.Model):
         and 5G (the same net-benefit terms that gate adoption during the run)."""
         rng = self.rng_init
         Z = len(self.zone_names)
-        start = _start_values(tuple(self.zone_names)).copy()
+        start = reference.zone_start_columns(self.zone_names)
         self.start_values = start
-        trade = (start["ds_exports_2021"] + start["ds_imports_2021"]).to_numpy()
+        trade = start["ds_exports_2021"] + start["ds_imports_2021"]
         share = trade / trade.sum()
         n_agents = _allocate(cfg.n_firms, np.sqrt(share), cfg.constants["min_agents_per_zone"])
         real = cfg.constants["real_firms"] * share
@@ -372,15 +372,6 @@ class FTZModel(mesa.Model):
             problems.append("regional shares do not add up to 1")
         if problems:
             raise InvariantError(f"step {t}: " + "; ".join(problems))
-
-
-@functools.cache
-def _start_values(zone_names: tuple[str, ...]):
-    """The 2021 start values of these zones, in this order (:func:`ftzsim.reference.zone_start_values`).
-
-    Kept per zone list: selecting the rows in pandas cost more than a tenth of a millisecond
-    per model, and a sweep builds the same zones thousands of times. Callers get a copy."""
-    return reference.zone_start_values().loc[list(zone_names)]
 
 
 def _allocate(total: int, weights: np.ndarray, minimum: int) -> np.ndarray:

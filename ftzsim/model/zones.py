@@ -732,7 +732,7 @@ class ZonePopulation:
         )
 
     # ------------------------------------------------------------------ anchoring
-    def anchor(self, firms: FirmPopulation, start_values) -> None:
+    def anchor(self, firms: FirmPopulation, start_values: dict[str, np.ndarray]) -> None:
         """Zone-sector demand shifters so that the first quarter reproduces 2021 levels.
 
         Fixed export costs are proportional to the same shifter, so the Melitz selection
@@ -747,7 +747,7 @@ class ZonePopulation:
         # importer weights: China's observed destination mix over the zones' average access
         # (weighted by their 2021 services exports), so the model's 2021 mix reproduces it
         self.market = np.ones(len(BLOCS))
-        w = start_values["ds_exports_2021"].to_numpy(dtype=float)
+        w = start_values["ds_exports_2021"]
         mean_access = (w[:, None] * self.access()[:, DS]).sum(axis=0) / w.sum()
         self.market = self.bloc_share / mean_access
         self.market /= self.market.sum()
@@ -771,9 +771,9 @@ class ZonePopulation:
         # the calibrated level factors (``level_*``) multiply the recorded flows only
         # (:class:`~ftzsim.model.recorder.Recorder`), never the behaviour
         # services imports: base level and the reference state they move from
-        self.imports0 = sv["ds_imports_2021"].to_numpy() / 4.0
+        self.imports0 = sv["ds_imports_2021"] / 4.0
         # cross-border e-commerce imports: 2021 level and the trade cost they move from
-        self.ec_imports0 = sv["ecommerce_imports_2021"].to_numpy(dtype=float) / 4.0
+        self.ec_imports0 = sv["ecommerce_imports_2021"] / 4.0
         self.tau_ec0 = self.trade_costs()[1]
         self.r_import0 = self.import_restrictiveness()
         act = f.weight * f.size * np.exp(self.params["digital_boost"] * f.digital_level) * f.is_ds
