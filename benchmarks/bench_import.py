@@ -11,8 +11,10 @@ still shown). The other cases split the cost: the interpreter's start, the compi
 floor (NumPy with the ahead-of-time build of :mod:`ftzsim.model.compiled`, or NumPy and
 numba for the JIT), the third-party packages a run calls (SciPy's KD-tree and networkx for
 Mesa's ``Network`` of zones placed by longitude and latitude, pydantic for the scenario),
-the same with pandas (which Mesa imports in ``mesa.agent``, and the model reads its
-reference tables with when it builds), Mesa, and the warm
+the same with pandas (which Mesa imports at the top of ``mesa.agent``; a run uses none of it,
+and the model imports Mesa with pandas deferred, :mod:`ftzsim.model._mesa`), those and Mesa,
+the preload list with Mesa's pandas imported eagerly as before (``FTZSIM_EAGER_PANDAS=1``:
+the deferral's saving, measured in the same run), and the warm
 fork server (imports plus one warm-up run) on the build and on the JIT
 (``FTZSIM_KERNEL=jit``). Importing the model never imports numba: the JIT is loaded by the
 first call that needs it, so the two differ in the warm-up run.
@@ -59,6 +61,7 @@ CASES = {
     "third_party_run_uses": ("import numpy, pandas, scipy.spatial, networkx, pydantic", {}),
     "third_party_and_mesa": ("import numpy, pandas, scipy.spatial, networkx, pydantic, mesa", {}),
     "worker": (WORKER, {}),
+    "worker_eager_pandas": (WORKER, {"FTZSIM_EAGER_PANDAS": "1"}),
     "fork_server_warm": ("import " + ", ".join(PRELOAD), {}),
     "fork_server_warm_jit": ("import " + ", ".join(PRELOAD), {"FTZSIM_KERNEL": "jit"}),
     "package_only": ("import ftzsim.engine.adapter", {}),

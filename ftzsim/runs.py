@@ -66,8 +66,6 @@ def run_replicates(
     parameter set from the scenario's posterior (``FTZModel(posterior_draw=k)``): the
     replicates then carry parameter and seed uncertainty, and every frame gets a ``draw``
     column."""
-    import pandas as pd
-
     from ftzsim.model import FTZModel
 
     unknown = [f for f in frames if f not in FRAMES]
@@ -106,7 +104,11 @@ def run_replicates(
             df.insert(0, "replicate", r)
             parts[f].append(df)
         summaries.append({"replicate": r, "seed": s, **({"draw": draw} if draw is not None else {}), **model.summary()})
-    out = {f: pd.concat(p, ignore_index=True) for f, p in parts.items() if p}
+    out: dict[str, Any] = {}
+    if any(parts.values()):  # pandas only where frames are asked for: a sweep's run (frames=()) never loads it
+        import pandas as pd
+
+        out = {f: pd.concat(p, ignore_index=True) for f, p in parts.items() if p}
     post: dict[str, Any] = {}
     if posterior_draws is not None:
         from ftzsim.calibration.posterior import posterior_for
