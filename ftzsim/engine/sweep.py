@@ -113,6 +113,10 @@ def sweep_function(
         raise UserError("the design has no rows: nothing to run (a design file with a header only?)")
     if not (resume or retry_failed):
         check_out_dir(out, overwrite, "ftzsim.sweep")  # refuse before taking the lock or writing
+    if parallel and backend == "local" and scheduler is None and workers != 1:
+        from ftzsim.engine.workers import start_server
+
+        start_server()  # its imports overlap this process's writing of the store and the design
     with output_lock(out, "sweep"), _signals_interrupt():
         return _sweep_locked(fn, design, out, replicates=replicates, master_seed=master_seed, workers=workers,
                              backend=backend, scheduler=scheduler, chunk_size=chunk_size, resume=resume,

@@ -13,9 +13,10 @@ Two things went wrong for a new user (issue 14):
   as Dask does. A program fed on standard input (``python - < script.py``) cannot start
   worker processes at all (each one tries to import ``<stdin>``): that is said up front.
 
-Start-up cost: a ``spawn`` worker imports pandas, pyarrow, numba and Mesa again (about
+Start-up cost: a ``spawn`` worker imported pandas, pyarrow, numba and Mesa again (about
 1.5 s of CPU and 250 MB each, measured with ``python -X importtime``), which on small runs
-made 2 workers slower than 1. :func:`worker_context` returns a ``forkserver`` context whose
+made 2 workers slower than 1 (a run now needs neither numba, where the ahead-of-time build
+is current, nor pandas: :mod:`ftzsim.model._mesa`). :func:`worker_context` returns a ``forkserver`` context whose
 server imports ``ftzsim.model`` and the engine once, makes one warm-up run
 (:mod:`ftzsim.engine._worker_warm`: the model's compiled loops loaded, about 0.3 s that every
 worker's first run paid on numba's JIT, and the reference tables and scenario cached) and
@@ -35,7 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PRELOAD", "Shipped", "prepare_function", "startup_cost", "worker_context"]
+__all__ = ["PRELOAD", "Shipped", "prepare_function", "start_server", "startup_cost", "worker_context"]
 
 #: Modules the fork server imports once, in this order: the first sets single-threaded
 #: BLAS/numba before numpy and numba are imported; the model comes before the engine's
@@ -184,9 +185,12 @@ def start_server() -> bool:
     """Start the workers' fork server now, so that it imports the model while this process
     goes on with its own work; True if one is (already) running.
 
-    Its preload (about 1.2 s of CPU: Mesa with pandas and SciPy, the model, a warm-up run) is on
-    the critical path of a sweep's first runs; started before the driver's own imports
-    (the design, the store), the two overlap on two cores. Later pools use the same server.
+    Its preload (about 0.7-0.9 s of CPU: Mesa with SciPy and networkx, the model, a warm-up
+    run) is on the critical path of a sweep's first runs; started before the driver's own
+    work (the command line's imports, the store, the design), the two overlap on two cores.
+    ``ftzsim sweep`` starts it first thing (``ftzsim/__main__.py``), :func:`sweep_function`
+    as soon as it has checked its arguments; a script can call it before its own imports.
+    Later pools use the same server.
     """
     ctx = worker_context()
     if ctx.get_start_method() != "forkserver":  # pragma: no cover - Windows
