@@ -9,8 +9,9 @@ classroom sweep *with both cores idle*.
 Each sweep runs as its own process, as a researcher runs it: ``ftzsim sweep EXP --workers N``
 (``--driver cli``, the default) or a Python script calling ``sweep_function`` (``--driver
 script``, run with ``python -c``; ``--driver script-early``: the same script starting the
-workers' fork server first thing, as docs/experiments.md suggests for scripts). So the driver's imports, the fork server's start, the
-workers' start and the process's exit are all counted. The CPU of the process and all its
+workers' fork server first thing, as docs/experiments.md suggests for scripts). So the
+driver's imports, the fork server's start, the workers' start and the process's exit are
+all counted. The CPU of the process and all its
 descendants (fork server, workers) is counted exactly by the kernel: this script makes
 itself their subreaper and waits for them (no polling that would perturb the sweep).
 1 and 2 workers alternate (1, 2, 1, 2, ...) and medians are reported.
@@ -18,7 +19,9 @@ itself their subreaper and waits for them (no polling that would perturb the swe
 The machine is shared, and wall time measures the other load as much as ftzsim. Beside each
 sweep the script records the 1-minute load average and, more to the point, the CPU that
 *other* processes used during the sweep (the machine's CPU time over the sweep minus the
-sweep's own), as a share of the 2 cores; ``--idle PCT`` waits (up to ``--max-wait`` s) until
+sweep's own), as a share of the 2 cores, and the host's *steal* time (CPU the hypervisor
+gave other virtual machines while this one's cores wanted to run: a virtual machine whose
+own processes are idle can still be slowed by its neighbours); ``--idle PCT`` waits (up to ``--max-wait`` s) until
 the cores are less than PCT % busy before each sweep, and ``--max-others PCT`` measures a
 pair again when other processes used more than PCT % of the cores during it. Read the ratio
 with those numbers.
@@ -87,6 +90,13 @@ print(time.perf_counter() - t0)
 def _machine_cpu() -> float:
     t = psutil.cpu_times()
     return t.user + t.system + getattr(t, "nice", 0.0) + getattr(t, "irq", 0.0) + getattr(t, "softirq", 0.0)
+
+
+def _steal() -> float:
+    """CPU seconds the hypervisor gave to other guests while this machine's cores wanted to
+    run (``steal`` in /proc/stat; 0 where the platform does not report it). Other processes
+    of *this* machine are in :func:`_machine_cpu`; these are the other machines on the host."""
+    return getattr(psutil.cpu_times(), "steal", 0.0)
 
 
 def busy_share(seconds: float = 1.0) -> float:
@@ -184,18 +194,19 @@ def measured(cmd: list[str]) -> dict[str, float]:
     load = os.getloadavg()[0]
     own = {p.pid for p in psutil.Process().children()}
     c0 = _children_cpu()
-    m0 = _machine_cpu()
+    m0, s0 = _machine_cpu(), _steal()
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     out = proc.communicate()[0]
     wall = time.perf_counter() - t0
     _reap_orphans(own)
-    machine = _machine_cpu() - m0
+    machine, steal = _machine_cpu() - m0, _steal() - s0
     cpu = _children_cpu() - c0
     if proc.returncode:
         raise SystemExit(f"sweep failed with exit code {proc.returncode}")
-    others = max(0.0, machine - cpu) / ((time.perf_counter() - t0) * (os.cpu_count() or 1))
-    res = {"wall": wall, "cpu": cpu, "others_busy": others, "load_1min": load}
+    core_seconds = (time.perf_counter() - t0) * (os.cpu_count() or 1)
+    others = max(0.0, machine - cpu) / core_seconds
+    res = {"wall": wall, "cpu": cpu, "others_busy": others, "steal": steal / core_seconds, "load_1min": load}
     last = out.strip().splitlines()[-1] if out.strip() else ""
     if last.replace(".", "", 1).isdigit():
         res["inner"] = float(last)
@@ -262,8 +273,8 @@ def main() -> None:
                         m["warm_wall"], m["warm_others_busy"] = warm["inner"], warm["others_busy"]
                     pair[workers] = m
                     print(f"{workers} worker(s): wall {m['wall']:.2f} s, CPU {m['cpu']:.2f} s, other processes "
-                          f"{100 * m['others_busy']:.0f}% of the cores (busy before {100 * before:.0f}%, load "
-                          f"{m['load_1min']:.2f})", file=sys.stderr, flush=True)  # fmt: skip
+                          f"{100 * m['others_busy']:.0f}% of the cores, steal {100 * m['steal']:.1f}% (busy before "
+                          f"{100 * before:.0f}%, load {m['load_1min']:.2f})", file=sys.stderr, flush=True)  # fmt: skip
                 worst = max(max(m["others_busy"], m.get("warm_others_busy", 0.0)) for m in pair.values())
                 disturbed = args.max_others is not None and worst * 100 > args.max_others
                 if not disturbed or time.monotonic() > deadline:
@@ -283,6 +294,7 @@ def main() -> None:
          cpu_s_1_worker=round(med(1, "cpu"), 2), cpu_s_2_workers=round(med(2, "cpu"), 2),
          speedup_2_workers=round(med(1, "wall") / med(2, "wall"), 2),
          others_busy_pct=round(100 * statistics.median(m["others_busy"] for w in res for m in res[w]), 1),
+         steal_pct=round(100 * statistics.median(m["steal"] for w in res for m in res[w]), 2),
          quietest_pair={"speedup": round(res[1][quiet]["wall"] / res[2][quiet]["wall"], 2),
                         "wall_s": [round(res[1][quiet]["wall"], 2), round(res[2][quiet]["wall"], 2)],
                         "others_busy_pct": [round(100 * res[w][quiet]["others_busy"], 1) for w in (1, 2)]},

@@ -270,7 +270,8 @@ def render(res: dict[str, dict]) -> str:
             f"2 workers against 1: **{r['speedup_2_workers']:.2f}x** on the medians (goal ≥ 1.6 with both cores "
             f"idle: {_ok(r['speedup_2_workers'], 1.6, True)}); pair by pair "
             f"{ratios[0]:.2f}-{ratios[-1]:.2f}x (median {ratios[len(ratios) // 2]:.2f}x). Other processes used "
-            f"{r['others_busy_pct']:.1f}% of the cores meanwhile (median).",
+            f"{r['others_busy_pct']:.1f}% of the cores meanwhile (median)"
+            + (f"; the host's steal time {r['steal_pct']:.2f}%." if "steal_pct" in r else "."),
             "",
         ]
     if "worker_startup_cpu_s" in res:
