@@ -166,7 +166,8 @@ class FirmPopulation:
         Returns the per-zone totals of the firms stepped (zones x
         len(:data:`ftzsim.model.kernel.ACC`)).
         """
-        if idx is None:
+        all_firms = idx is None
+        if all_firms:
             idx = self._all
         else:
             idx = np.asarray(idx, dtype=np.int64)
@@ -175,7 +176,7 @@ class FirmPopulation:
                 raise IndexError(f"firm indices must be in 0..{self.n - 1}")
         acc = np.zeros((self.n_zones, len(ACC)))
         firm_quarter(
-            idx, self.key, t,
+            idx, all_firms, self.key, t,
             self.zs, self.size, self.sqrt_size_rel, self.sme, self.weight, self.risk, self.volume,
             self.sector_boost, self.sector_data_risk,
             self.digital_level, self.adopted, self.approval, self.applied_step, self.exports, self.incident,
