@@ -1,6 +1,6 @@
 """A/B of the firm kernel between two git revisions, in alternating fresh processes.
 
-    python benchmarks/bench_kernel_ab.py [A [B]] [--firms 1000000] [--rounds 3]
+    python benchmarks/bench_kernel_ab.py [A [B]] [--firms 1000000] [--rounds 3] [--in-process]
 
 (defaults: A = :data:`BEFORE_KERNEL`, B = ``HEAD``; ``make bench`` runs it that way)
 
@@ -11,16 +11,30 @@ alternate (A, B, A, B, ...), so a busy spell of the shared machine hits both. Th
 docs/performance.md compares the kernel before and after a change on the same machine; it
 works across the change of ``FirmPopulation.step``'s signature (before issue 15 it took the
 model's generator).
+
+Fresh processes see the machine's state as it comes: on this shared machine the same kernel
+measured anything from 19 to 34 ns per firm-step from one process to the next (bimodal, not
+explained by huge pages: every process had its arrays on them), which hides a change of a
+few nanoseconds. ``--in-process`` therefore times both kernels in *one* process: each
+revision's ``ftzsim/model/kernel.py`` is loaded on numba's JIT under its own name, two
+identical baseline models are built by the current tree, and the two kernels step them in
+alternation (A, B, A, B, ... for ``--rounds`` x 5 quarters, the order swapped every other
+round, so neither kernel always runs on the same copy or first). Both must take the current
+kernel's arguments (an ``all_firms`` flag may be missing in one); the first quarter's zone
+totals are compared, so the record says whether the two compute the same thing.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import inspect
 import json
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from common import emit
@@ -54,17 +68,87 @@ def export(rev: str, root: Path, dest: Path) -> Path:
     return dest
 
 
+def load_kernel(path: Path, name: str):
+    """A revision's kernel module on numba's JIT (no ahead-of-time build, no on-disk cache)."""
+    src = path.read_text(encoding="utf-8")
+    src = src.replace("from ftzsim.model.compiled import njit", "from numba import njit").replace(
+        "cache=True", "cache=False"
+    )
+    tmp = path.with_name(f"_ab_{name}.py")
+    tmp.write_text(src, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location(f"_ab_{name}", tmp)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def quarter(kernel, model, t: int):
+    """One quarter of ``kernel``'s firm rule on ``model``'s firms (the current call, with the
+    ``all_firms`` flag only where the kernel takes it); returns the zone totals."""
+    import numpy as np
+
+    f, inp = model.firms, model.zone_inputs(2)
+    acc = np.zeros((f.n_zones, len(kernel.ACC)))
+    flag = (True,) if "all_firms" in inspect.signature(kernel.firm_quarter.py_func).parameters else ()
+    kernel.firm_quarter(
+        f._all, *flag, f.key, t,
+        f.zs, f.size, f.sqrt_size_rel, f.sme, f.weight, f.risk, f.volume, f.sector_boost, f.sector_data_risk,
+        f.digital_level, f.adopted, f.approval, f.applied_step, f.exports, f.incident, f.exp_arg, f.exp_val,
+        inp.revenue, inp.fixed_cost, inp.hazard, inp.gain, inp.subsidy, inp.maturity, inp.green, inp.incident,
+        inp.inspection, inp.sigma, inp.boost, inp.fixed_cost_digital_cut, inp.pending_penalty, inp.adoption_cost,
+        inp.risk_based, acc,
+    )  # fmt: skip
+    return acc
+
+
+def in_process(trees: dict[str, Path], firms: int, rounds: int) -> tuple[dict[str, list[float]], bool]:
+    """ns per firm-step of each revision's kernel, interleaved in this process (see above)."""
+    import numpy as np
+
+    from ftzsim import FTZModel
+
+    kernels = {rev: load_kernel(tree / "ftzsim" / "model" / "kernel.py", f"k{i}") for i, (rev, tree) in
+               enumerate(trees.items())}  # fmt: skip
+    models = [FTZModel("baseline", rng=1, n_firms=firms, build_firm_agents=False, quarters=12) for _ in trees]
+    for m in models:
+        m.step()
+    revs = list(trees)
+    first = [quarter(kernels[rev], m, 2) for rev, m in zip(revs, models, strict=True)]  # also compiles both
+    same = bool(np.array_equal(first[0], first[1]))
+    ns: dict[str, list[float]] = {rev: [] for rev in revs}
+    t = 3
+    for r in range(rounds):
+        for _ in range(5):
+            pairs = list(zip(revs, models, strict=True))
+            for rev, m in pairs if r % 2 == 0 else pairs[::-1]:
+                t0 = time.process_time()
+                quarter(kernels[rev], m, t)
+                ns[rev].append((time.process_time() - t0) / m.firms.n * 1e9)
+            t += 1
+        models.reverse()  # next round: each kernel on the other copy
+    return ns, same
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description="firm kernel A/B between two git revisions")
     ap.add_argument("a", nargs="?", default=BEFORE_KERNEL)
     ap.add_argument("b", nargs="?", default="HEAD")
     ap.add_argument("--firms", type=int, default=1_000_000)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--in-process", action="store_true", help="both kernels in one process, interleaved (see above)")
     args = ap.parse_args(argv)
     root = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory() as tmp:
         trees = {rev: export(rev, root, Path(tmp) / f"t{i}") for i, rev in enumerate((args.a, args.b))}
-        ns: dict[str, list[float]] = {rev: [] for rev in trees}
+        if args.in_process:
+            ns, same = in_process(trees, args.firms, args.rounds)
+            med = {rev: statistics.median(v) for rev, v in ns.items()}
+            emit("kernel_ab_in_process", firms=args.firms, rounds=args.rounds, quarters_per_round=5,
+                 clock="process_time", ns_per_firm_step={k: [round(x, 2) for x in v] for k, v in ns.items()},
+                 median_ns=med, min_ns={rev: min(v) for rev, v in ns.items()}, ratio_a_over_b=med[args.a] / med[args.b],
+                 same_zone_totals=same)  # fmt: skip
+            return
+        ns = {rev: [] for rev in trees}
         for _ in range(args.rounds):
             for rev, tree in trees.items():
                 out = subprocess.run([sys.executable, "-c", CHILD, str(args.firms)], check=True, capture_output=True,
