@@ -9,15 +9,16 @@ imported the model only because the package's ``__init__`` did; since the model 
 on first use that line costs almost nothing and no longer says what a worker pays (it is
 still shown). The other cases split the cost: the interpreter's start, the compiled loops'
 floor (NumPy with the ahead-of-time build of :mod:`ftzsim.model.compiled`, or NumPy and
-numba for the JIT), the third-party packages a run calls (SciPy's KD-tree and networkx for
-Mesa's ``Network`` of zones placed by longitude and latitude, pydantic for the scenario),
-the same with pandas (which Mesa imports at the top of ``mesa.agent``; a run uses none of it,
-and the model imports Mesa with pandas deferred, :mod:`ftzsim.model._mesa`), those and Mesa,
-the preload list with Mesa's pandas imported eagerly as before (``FTZSIM_EAGER_PANDAS=1``:
-the deferral's saving, measured in the same run), and the warm
-fork server (imports plus one warm-up run) on the build and on the JIT
-(``FTZSIM_KERNEL=jit``). Importing the model never imports numba: the JIT is loaded by the
-first call that needs it, so the two differ in the warm-up run.
+numba for the JIT), the third-party packages a run calls (NumPy, networkx for Mesa's
+``Network`` of zones, pydantic for the scenario), the packages Mesa imports at its top
+(those and pandas, ``scipy.spatial`` and ``tqdm.auto``, which a run never calls: the model
+imports Mesa with them deferred, :mod:`ftzsim.model._mesa`), those and Mesa, the preload
+list with Mesa's pandas alone imported eagerly (``FTZSIM_EAGER_PANDAS=1``, issue 15's fifth
+round) and with nothing deferred (``FTZSIM_EAGER_IMPORTS=1``: Mesa as it imports itself,
+the deferrals' whole saving, measured in the same run), and the warm fork server (imports
+plus one warm-up run) on the build and on the JIT (``FTZSIM_KERNEL=jit``). Importing the
+model never imports numba: the JIT is loaded by the first call that needs it, so the two
+differ in the warm-up run.
 
 Measured as the child's user + system time when its imports end, read by the child itself
 (``resource.getrusage(RUSAGE_SELF)``, printed as its last line), interleaved, median of
@@ -57,11 +58,12 @@ CASES = {
     "interpreter": ("pass", {}),
     "kernel_floor_aot": (AOT_ALONE, {}),
     "kernel_floor": ("import numpy, numba", {}),
-    "third_party_run_calls": ("import numpy, scipy.spatial, networkx, pydantic", {}),
-    "third_party_run_uses": ("import numpy, pandas, scipy.spatial, networkx, pydantic", {}),
-    "third_party_and_mesa": ("import numpy, pandas, scipy.spatial, networkx, pydantic, mesa", {}),
+    "run_calls": ("import numpy, networkx, pydantic", {}),
+    "mesa_imports": ("import numpy, pandas, scipy.spatial, networkx, pydantic, tqdm.auto", {}),
+    "mesa_imports_and_mesa": ("import numpy, pandas, scipy.spatial, networkx, pydantic, tqdm.auto, mesa", {}),
     "worker": (WORKER, {}),
     "worker_eager_pandas": (WORKER, {"FTZSIM_EAGER_PANDAS": "1"}),
+    "worker_eager_imports": (WORKER, {"FTZSIM_EAGER_IMPORTS": "1"}),
     "fork_server_warm": ("import " + ", ".join(PRELOAD), {}),
     "fork_server_warm_jit": ("import " + ", ".join(PRELOAD), {"FTZSIM_KERNEL": "jit"}),
     "package_only": ("import ftzsim.engine.adapter", {}),

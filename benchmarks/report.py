@@ -173,7 +173,30 @@ def render(res: dict[str, dict]) -> str:
             "|---|---|",
             f"| `pass` (interpreter start) | {med['interpreter']:.3f} |",
         ]
-        if "kernel_floor_aot" in med:  # bench_import.py with the ahead-of-time build (issue 14/15, third round)
+        if "worker_eager_imports" in med:  # issue 15, sixth round: SciPy, tqdm and Mesa's stack walk deferred too
+            lines += [
+                f"| NumPy and the ahead-of-time build of the model's loops (`ftzsim/model/_aot*.so`) | "
+                f"{med['kernel_floor_aot']:.3f} |",
+                f"| `import numpy, numba` (the JIT's floor; not imported where the build is current) | "
+                f"{med['kernel_floor']:.3f} |",
+                f"| NumPy, networkx (Mesa's `Network`), pydantic (the scenario): what a run calls | "
+                f"{med['run_calls']:.3f} |",
+                f"| the same and what Mesa imports at its top for things a run never calls: pandas, `scipy.spatial`, "
+                f"`tqdm.auto` | {med['mesa_imports']:.3f} |",
+                f"| the same and Mesa | {med['mesa_imports_and_mesa']:.3f} |",
+                f"| the fork server's preload list without its warm-up run (what a worker needs; Mesa imported with "
+                f"those deferred, `ftzsim/model/_mesa.py`) | "
+                f"**{med['worker']:.3f}** (goal ≤ 0.5: {_ok(med['worker'], 0.5, False)}) |",
+                f"| the same with Mesa's pandas imported eagerly (`FTZSIM_EAGER_PANDAS=1`: issue 15's fifth round) | "
+                f"{med['worker_eager_pandas']:.3f} |",
+                f"| the same with nothing deferred (`FTZSIM_EAGER_IMPORTS=1`: Mesa as it imports itself) | "
+                f"{med['worker_eager_imports']:.3f} |",
+                f"| the fork server: preload list and one warm-up run, on the build | {med['fork_server_warm']:.3f} |",
+                f"| the same on numba's JIT (`FTZSIM_KERNEL=jit`) | {med['fork_server_warm_jit']:.3f} |",
+                f"| `import ftzsim.engine.adapter` (the package alone: the model loads on first use) | "
+                f"{med['package_only']:.3f} |",
+            ]
+        elif "kernel_floor_aot" in med:  # bench_import.py with the ahead-of-time build (issue 14/15, third round)
             lines += [
                 f"| NumPy and the ahead-of-time build of the model's loops (`ftzsim/model/_aot*.so`) | "
                 f"{med['kernel_floor_aot']:.3f} |",
