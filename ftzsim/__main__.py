@@ -2,8 +2,9 @@
 
 Kept free of heavy imports on purpose: before the command line itself is loaded (typer,
 pydantic, NumPy: about 0.35 s), a sweep that will use local worker processes starts their
-fork server, so that the server's imports (Mesa with pandas, SciPy and networkx, and the
-model: about 1.2 s of CPU, ``ftzsim.engine.workers``) run on the second core while this
+fork server, so that the server's imports (Mesa with networkx, and the model: about 0.4 s
+of CPU, ``ftzsim.engine.workers``; 1.0 s before Mesa's pandas, SciPy and tqdm were deferred,
+``ftzsim.model._mesa``) run on the second core while this
 process loads the command line, the experiment and the design (issue 14: 2 workers against
 1 on a 200-run classroom sweep, ``benchmarks/bench_workers.py --driver cli``).
 """

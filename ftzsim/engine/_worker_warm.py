@@ -19,7 +19,8 @@ those objects, neither in the server nor in the workers forked from it, so a wor
 collections do not touch (and copy) pages it shares with the server, and the server's exit
 at the end of a sweep no longer collects them all: that exit took 0.3 s after the driver's,
 and a sweep whose output is piped (as ``bench_workers.py`` reads it, or ``| tee log``) waits
-for it; frozen, 0.1 s (issue 14).
+for it; frozen, 0.1 s (issue 14). Then it turns the collector back on, which
+:mod:`ftzsim.engine._worker_env` paused for the preload: every worker starts with it on.
 """
 
 import gc
@@ -38,5 +39,8 @@ def warm() -> bool:
     return True
 
 
-WARMED = warm()
-gc.freeze()
+try:
+    WARMED = warm()
+finally:
+    gc.freeze()
+    gc.enable()

@@ -169,24 +169,25 @@ def worker_context():
 
 def startup_cost() -> dict[str, Any]:
     """Run inside a worker: CPU seconds this process has used so far (its start-up: imports
-    and unpickling), whether the model came preloaded, and how many objects the collector
-    leaves alone (frozen by the server, :mod:`ftzsim.engine._worker_warm`). For tests and
-    benchmarks."""
+    and unpickling), whether the model came preloaded, how many objects the collector
+    leaves alone (frozen by the server, :mod:`ftzsim.engine._worker_warm`) and whether the
+    collector is on (paused only for the server's preload). For tests and benchmarks."""
     import gc
     import os
     import resource
 
     r = resource.getrusage(resource.RUSAGE_SELF)
     return {"pid": os.getpid(), "cpu_s": r.ru_utime + r.ru_stime, "model_preloaded": "ftzsim.model" in sys.modules,
-            "frozen": gc.get_freeze_count()}  # fmt: skip
+            "frozen": gc.get_freeze_count(), "gc_enabled": gc.isenabled()}  # fmt: skip
 
 
 def start_server() -> bool:
     """Start the workers' fork server now, so that it imports the model while this process
     goes on with its own work; True if one is (already) running.
 
-    Its preload (about 0.7-0.9 s of CPU: Mesa with SciPy and networkx, the model, a warm-up
-    run) is on the critical path of a sweep's first runs; started before the driver's own
+    Its preload (about 0.4 s of CPU since Mesa is imported without the packages a run never
+    calls, :mod:`ftzsim.model._mesa`: Mesa with networkx, the model, a warm-up run) is on the
+    critical path of a sweep's first runs; started before the driver's own
     work (the command line's imports, the store, the design), the two overlap on two cores.
     ``ftzsim sweep`` starts it first thing (``ftzsim/__main__.py``), :func:`sweep_function`
     as soon as it has checked its arguments; a script can call it before its own imports.

@@ -104,6 +104,7 @@ def test_workers_start_from_a_preloaded_fork_server_cheaply():
         reports = [pool.submit(startup_cost).result() for _ in range(4)]
     assert all(r["model_preloaded"] for r in reports)
     assert min(r["frozen"] for r in reports) > 10_000  # the server's preload, out of the collector's way
+    assert all(r["gc_enabled"] for r in reports)  # paused for the preload only (_worker_env, _worker_warm)
     assert max(r["cpu_s"] for r in reports) <= 0.3, reports
 
 
