@@ -1,6 +1,6 @@
-"""Mesa, imported without pandas and SciPy: imported by :mod:`ftzsim.model` before anything else.
+"""Mesa, imported without pandas, SciPy and tqdm: imported by :mod:`ftzsim.model` before anything else.
 
-Mesa 3.5 imports two large packages at its top for things this model never calls on a run:
+Mesa 3.5 imports large packages at its top for things this model never calls on a run:
 
 * **pandas**, in ``mesa.agent`` (and ``mesa.datacollection`` and its experimental data
   recorders), for the few functions that take or make a DataFrame
@@ -15,6 +15,8 @@ Mesa 3.5 imports two large packages at its top for things this model never calls
   ``numpy.testing`` and ``numpy.fft``. A ``Network`` whose cells have positions (this model
   places zones by longitude and latitude, for the app and the figures) builds a tree at
   once, though a run never queries it.
+* **tqdm**, in ``mesa.batchrunner`` (``from tqdm.auto import tqdm``, which loads asyncio and
+  ssl), for ``batch_run``'s progress bar.
 
 Together they were about half of what a process paid to import the model
 (``benchmarks/bench_import.py``), and every sweep worker's fork server paid it on the
@@ -22,10 +24,10 @@ critical path of a sweep's start (issue 15: a lean import path for workers and
 ``FTZModel``, at most 0.5 s of CPU; issue 14: two workers against one).
 
 So while Mesa is imported, ``sys.modules`` holds stand-ins for ``pandas``,
-``scipy.spatial`` and ``scipy.spatial.distance``, which Mesa's modules bind (as ``pd``, and
-as the names ``KDTree`` and ``cdist``); they are taken out right after, so every later
-``import pandas`` or ``import scipy.spatial`` (this package's, a notebook's) gets the real
-package, imported the normal way.
+``scipy.spatial``, ``scipy.spatial.distance`` and ``tqdm.auto`` (:data:`DEFERRED`), which
+Mesa's modules bind (as ``pd``, and as the names ``KDTree``, ``cdist`` and ``tqdm``); they
+are taken out right after, so every later ``import pandas`` or ``import scipy.spatial``
+(this package's, a notebook's) gets the real package, imported the normal way.
 
 * The pandas stand-in (:class:`DeferredModule`) imports the real pandas on its first
   attribute access and forwards every access to it, so a Mesa function that uses ``pd``
@@ -33,8 +35,9 @@ package, imported the normal way.
 * ``KDTree`` is :class:`DeferredKDTree`: it keeps the points it is given and builds SciPy's
   tree on the first use of any of its attributes (``query``, ``data``...), which then
   answers. Mesa builds its trees from a fresh ``np.array`` of the positions, so keeping the
-  array is keeping the points. ``cdist`` is :func:`deferred_cdist`, which imports SciPy's
-  ``cdist`` when called and returns what it returns.
+  array is keeping the points. ``cdist`` is :func:`deferred_cdist` and ``tqdm``
+  :func:`deferred_tqdm`, which import the real function or class when called and return
+  what it returns.
 
 Mesa's logging also walks the call stack while Mesa is imported, to name its loggers; for
 that window :class:`_FrameNamesOnly` has :mod:`inspect` read the stack without source lines
@@ -62,7 +65,7 @@ import os
 import sys
 import types
 
-__all__ = ["DeferredKDTree", "DeferredModule", "deferred_cdist", "import_mesa"]
+__all__ = ["DEFERRED", "DeferredKDTree", "DeferredModule", "deferred_cdist", "deferred_tqdm", "import_mesa"]
 
 
 def _find_spec(name: str) -> importlib.machinery.ModuleSpec:
