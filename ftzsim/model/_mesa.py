@@ -227,8 +227,6 @@ def import_mesa() -> None:
     deferred = {} if "mesa" in sys.modules or os.environ.get("FTZSIM_EAGER_IMPORTS") == "1" else dict(DEFERRED)
     if os.environ.get("FTZSIM_EAGER_PANDAS") == "1":
         deferred.pop("pandas", None)
-    if "scipy.spatial" in sys.modules:  # the real one is there: Mesa binds its names
-        deferred.pop("scipy.spatial.distance", None)
     stand_ins = {n: DeferredModule(n, names) for n, names in deferred.items() if n not in sys.modules}
     sys.modules.update(stand_ins)
     try:
