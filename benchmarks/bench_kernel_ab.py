@@ -21,7 +21,9 @@ identical baseline models are built by the current tree, and the two kernels ste
 alternation (A, B, A, B, ... for ``--rounds`` x 5 quarters, the order swapped every other
 round, so neither kernel always runs on the same copy or first). Both must take the current
 kernel's arguments (an ``all_firms`` flag may be missing in one); the first quarter's zone
-totals are compared, so the record says whether the two compute the same thing.
+totals are compared, so the record says whether the two compute the same thing. Each
+kernel steps firms whose export rows are in its own revision's memory order (Fortran since
+the phased kernel, C before), converted outside the timing.
 """
 
 from __future__ import annotations
@@ -101,8 +103,26 @@ def quarter(kernel, model, t: int):
     return acc
 
 
+def export_order(tree: Path) -> str:
+    """The memory order a revision's ``FirmPopulation`` gives its export rows: "F" since the
+    phased kernel (it stores each bloc's column as whole vectors), "C" before."""
+    return "F" if 'order="F"' in (tree / "ftzsim" / "model" / "firms.py").read_text(encoding="utf-8") else "C"
+
+
+def with_order(model, order: str) -> None:
+    """Give ``model``'s export rows the memory ``order`` (same values), outside the timing."""
+    import numpy as np
+
+    ex = model.firms.exports
+    if order == "F" and not ex.flags.f_contiguous:
+        model.firms.exports = np.asfortranarray(ex)
+    elif order == "C" and not ex.flags.c_contiguous:
+        model.firms.exports = np.ascontiguousarray(ex)
+
+
 def in_process(trees: dict[str, Path], firms: int, rounds: int) -> tuple[dict[str, list[float]], bool]:
-    """ns per firm-step of each revision's kernel, interleaved in this process (see above)."""
+    """ns per firm-step of each revision's kernel, interleaved in this process (see above);
+    each kernel steps firms whose export rows have its own revision's memory order."""
     import numpy as np
 
     from ftzsim import FTZModel
@@ -113,6 +133,9 @@ def in_process(trees: dict[str, Path], firms: int, rounds: int) -> tuple[dict[st
     for m in models:
         m.step()
     revs = list(trees)
+    order = {rev: export_order(tree) for rev, tree in trees.items()}
+    for rev, m in zip(revs, models, strict=True):
+        with_order(m, order[rev])
     first = [quarter(kernels[rev], m, 2) for rev, m in zip(revs, models, strict=True)]  # also compiles both
     same = bool(np.array_equal(first[0], first[1]))
     ns: dict[str, list[float]] = {rev: [] for rev in revs}
@@ -121,6 +144,7 @@ def in_process(trees: dict[str, Path], firms: int, rounds: int) -> tuple[dict[st
         for _ in range(5):
             pairs = list(zip(revs, models, strict=True))
             for rev, m in pairs if r % 2 == 0 else pairs[::-1]:
+                with_order(m, order[rev])
                 t0 = time.process_time()
                 quarter(kernels[rev], m, t)
                 ns[rev].append((time.process_time() - t0) / m.firms.n * 1e9)

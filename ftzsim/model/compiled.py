@@ -56,6 +56,10 @@ _SOURCES = ("kernel.py", "zones.py", "compiled.py")
 #: build or an error: for tests and benchmarks that must measure it).
 MODES = ("auto", "aot", "jit")
 
+#: numba's array layouts as the NumPy flag that says an argument has it, aligned and
+#: writable: C-contiguous, Fortran-contiguous (the firms' export rows), any
+_LAYOUT_FLAG = {"C": "carray", "F": "farray", "A": "behaved"}
+
 _REGISTRY: dict[str, list[Compiled]] = {}
 _STATE: dict[str, Any] = {"aot": None, "why": None}
 
@@ -221,10 +225,10 @@ def _load_aot() -> dict[str, Any] | None:
 
 
 def _check(spec: list) -> tuple:
-    """A signature's argument as what :func:`_checker` compares: ("a", dtype, ndim, C-contiguous)
-    for an array, ("s", exact types) for a scalar."""
+    """A signature's argument as what :func:`_checker` compares: ("a", dtype, ndim, layout
+    flag) for an array, ("s", exact types) for a scalar."""
     if spec[0] == "array":
-        return ("a", np.dtype(spec[1]), int(spec[2]), spec[3] == "C")
+        return ("a", np.dtype(spec[1]), int(spec[2]), _LAYOUT_FLAG[spec[3]])
     return ("s", _SCALARS[spec[1]])
 
 
@@ -233,9 +237,9 @@ def _checker(checks: tuple) -> Callable[[tuple], bool]:
     was compiled for. It runs on every call (once per quarter for the firm rule's 36
     arguments, a few microseconds), so the checks are sorted out once here: the arrays'
     positions with their dtype, dimensions and the flag that covers layout, alignment and
-    writability (``carray`` for C-contiguous, ``behaved`` for any layout), then the scalars'."""
+    writability (:data:`_LAYOUT_FLAG`), then the scalars'."""
     n = len(checks)
-    arrays = tuple((i, c[1], c[2], "carray" if c[3] else "behaved") for i, c in enumerate(checks) if c[0] == "a")
+    arrays = tuple((i, c[1], c[2], c[3]) for i, c in enumerate(checks) if c[0] == "a")
     scalars = tuple((i, c[1]) for i, c in enumerate(checks) if c[0] == "s")
     ndarray = np.ndarray
 
@@ -277,7 +281,7 @@ def _spec(t) -> list:
     from numba import types
 
     if isinstance(t, types.Array):
-        if t.layout not in ("C", "A") or not t.mutable or not t.aligned:
+        if t.layout not in _LAYOUT_FLAG or not t.mutable or not t.aligned:
             raise ValueError(f"unsupported array type {t}")
         return ["array", str(np.dtype(str(t.dtype))), t.ndim, t.layout]
     name = str(t)

@@ -116,7 +116,9 @@ class FirmPopulation:
         self.tiebreak = np.asarray(tiebreak, dtype=float)
         self.approval = np.zeros(n, dtype=np.int8)
         self.applied_step = np.full(n, -1, dtype=np.int32)
-        self.exports = np.zeros((n, n_blocs))
+        # Fortran order: each bloc's column is contiguous, so the kernel stores whole SIMD
+        # vectors of it (a row per firm would be a strided store per bloc)
+        self.exports = np.zeros((n, n_blocs), order="F")
         self.incident = np.zeros(n, dtype=bool)
         #: each firm's last ``exp(boost boost_s d)`` and its argument, kept by the kernel for
         #: non-adopters, whose digital level does not move (NaN: not computed yet)

@@ -70,7 +70,7 @@ _TO_UNIT = 2.0**-32  # a 32-bit integer times this is a uniform on [0, 1 - 2^-32
 _U2 = np.uint64(2)
 _U3 = np.uint64(3)
 _U_DS = np.uint64(DS)
-_CHUNK = 256  # firms whose uniforms the kernel draws ahead (6 KB: stays in L1 cache)
+_CHUNK = 256  # firms the kernel draws ahead and works on phase by phase (scratch about 40 KB, in L1 and L2)
 
 
 @njit(cache=True, inline="always")
@@ -158,15 +158,25 @@ def firm_quarter(
 ):  # fmt: skip
     """One quarter of the firm rule for the firms in ``idx`` (see ftzsim.model.firms).
 
-    ``all_firms`` says that ``idx`` is ``0..n-1`` (the population's step): the firm index is
-    then the loop counter and ``idx`` is not read, which saves a load per firm and lets the
-    draws run on consecutive counters (2-4 ns per firm-step at 1M firms, measured
-    interleaved; the same numbers, since a firm's uniforms depend on its index only).
+    ``all_firms`` says that ``idx`` is ``0..n-1`` (the population's step): firms are then
+    taken in runs of consecutive firms of one zone and sector (the model builds them sorted
+    that way), and ``idx`` is not read. Otherwise each firm of ``idx`` is a run of its own.
     ``zs`` = 3 zone + sector (int32) gives both; ``boost_s`` and ``data_risk_s`` are the
-    per-sector coefficients. State arrays are updated in place; ``acc`` (zones x len(ACC))
-    receives the zone totals. Uniforms come from :func:`_firm_draws` keyed by
-    ``(key, t, i)``, so the result for firm ``i`` does not depend on ``idx``'s other
-    entries or their order.
+    per-sector coefficients. State arrays are updated in place; ``exports`` is (firms x
+    blocs) in Fortran order (a bloc's column contiguous, so the bloc loop stores whole
+    vectors); ``acc`` (zones x len(ACC)) receives the zone totals. Uniforms come from
+    :func:`_firm_draws` keyed by ``(key, t, i)``, so the result for firm ``i`` does not depend
+    on ``idx``'s other entries or their order.
+
+    **Why runs and phases.** Within a run every zone and sector coefficient is one number,
+    so the rule splits into phases, each a loop over the run's firms that the compiler turns
+    into SIMD code (8 firms per instruction): (B) digital maturity of adopters and each
+    non-adopter's adoption probability, (C) the rare draws below it (``expm1``), (D) the
+    revenue multiplier ``exp`` where it is not kept (below), (E) exports per bloc, (F)
+    data-export applications, (G) incidents and each firm's contributions to the zone
+    totals, (H) the totals themselves. Each firm does exactly the arithmetic it did as one
+    branchy loop body, and each zone total is still summed column by column in firm order,
+    so the results are the same to the bit (golden outputs; ``tests/perf``).
 
     ``exp_arg`` and ``exp_val`` keep each non-adopter's last ``exp`` argument and value: a
     firm that has not adopted keeps its digital level from quarter to quarter, so its
@@ -174,102 +184,205 @@ def firm_quarter(
     stored value is used only when the argument is the same to the bit, so the result is
     the one ``exp`` gives; any change of ``d``, ``boost`` or ``boost_s`` recomputes it).
     """
-    nb = revenue.shape[1]
     m = idx.shape[0]
+    nb = revenue.shape[1]
     u = np.empty((3, _CHUNK))
-    for k in range(m):
-        j = k % _CHUNK
-        if j == 0:  # the next chunk's uniforms, drawn ahead in a vectorised loop
-            _draw_into(key, t, idx, all_firms, k, min(k + _CHUNK, m), u)
-        i = np.uint64(k) if all_firms else np.uint64(idx[k])  # unsigned indices: see _U2
-        zsi = np.uint64(zs[i])
-        z = zsi // _U3
-        sector = zsi - _U3 * z
-        u_adopt, u_green, u_incident = u[0, j], u[1, j], u[2, j]
-        d = digital[i]
-        # 1. adoption: Bass hazard gated by net benefit, then digital maturity
-        adopter = adopted[i]
-        if adopter:
-            d += (1.0 - d) * maturity[z]
-        else:
-            g = gain[z] * sqrt_size_rel[i]
-            c = adoption_cost * (1.0 - subsidy[z] * sme[i])
-            gate = 2.0 * g / max(g + c, 1e-12)
-            x = 0.25 * hazard[z] * gate
-            # 1 - exp(-x) < x: a draw at or above x cannot adopt, so most firms skip the expm1
-            if u_adopt < x and u_adopt < -math.expm1(-x):
-                adopted[i] = True
-                adopter = True
-                d = max(d, 0.25)
-        digital[i] = d
-        # 2. exporting: Melitz selection per bloc on gravity revenue. One exp per firm: the
-        # revenue multiplier size * exp(boost_s d) is also a services firm's activity below
-        # (boost_s = 1 for services); variable profit r / sigma exceeds the fixed cost fc
-        # when r > fc * sigma, computed once instead of a division per bloc. A non-adopter's
-        # d has not moved since last quarter: its exp is read back (see exp_arg above)
-        y = boost * boost_s[sector] * d
-        if adopter:
-            e = math.exp(y)
-        elif exp_arg[i] == y:
-            e = exp_val[i]
-        else:
-            e = math.exp(y)
-            exp_arg[i] = y
-            exp_val[i] = e
-        mult = size[i] * e
-        fcs = fixed_cost[zsi] * (1.0 - fcd * d) * sigma
-        is_ds = sector == _U_DS
-        limited = is_ds and approval[i] != APPROVED
-        wants = False
-        serving = False
-        flow = 0.0
-        for b in range(nb):
-            r = revenue[zsi, b] * mult
-            if r > fcs:
-                wants = True
-            if limited:
-                r *= 1.0 - pending_penalty
-            if r > fcs:
-                exports[i, b] = 0.25 * r
-                flow += 0.25 * r
-                serving = True
+    # per-chunk scratch (L1-resident), one array per quantity: separate 1-D arrays keep
+    # each phase's loop simple enough for the compiler to vectorise
+    dd = np.empty(_CHUNK)  # digital level after this quarter's maturity and adoption
+    xx = np.empty(_CHUNK)  # adoption probability bound x; then the revenue multiplier
+    yy = np.empty(_CHUNK)  # exp argument; then the pending-penalty factor
+    ee = np.empty(_CHUNK)  # exp(boost boost_s d)
+    fl = np.empty(_CHUNK)  # quarterly flow over blocs
+    fcs_ = np.empty(_CHUNK)  # fixed cost x sigma
+    adf = np.empty(_CHUNK, dtype=np.uint8)  # adopter (after this quarter's adoption)
+    cnd = np.empty(_CHUNK, dtype=np.uint8)  # adoption candidate; then exp needed
+    wnt = np.empty(_CHUNK, dtype=np.uint8)  # would export at full approval
+    srv = np.empty(_CHUNK, dtype=np.uint8)  # serves at least one bloc
+    lst = np.empty(_CHUNK, dtype=np.int64)  # firms whose exp is computed
+    tot = np.empty((9, _CHUNK))  # each firm's contributions to the zone totals
+    lim = 1.0 - pending_penalty
+    rbc = 1.0 - risk_based
+    for k in range(0, m, _CHUNK):
+        kc = min(k + _CHUNK, m)
+        _draw_into(key, t, idx, all_firms, k, kc, u)  # the chunk's uniforms, vectorised
+        a = k
+        while a < kc:
+            # the next run: firms i0 .. i0 + n - 1, one zone and sector
+            if all_firms:
+                i0 = np.uint64(a)
+                zsa = zs[a]
+                b = a + 1
+                while b < kc and zs[b] == zsa:
+                    b += 1
             else:
-                exports[i, b] = 0.0
-        # 3. data-export application; the green channel approves at once
-        if is_ds and approval[i] == NONE and wants:
-            applied_step[i] = t
-            if u_green < green[z]:
-                approval[i] = APPROVED
-                acc[z, 11] += 1.0
+                i0 = np.uint64(idx[a])
+                zsa = zs[i0]
+                b = a + 1
+            n = b - a
+            ua = u[0, a - k : b - k]
+            ug = u[1, a - k : b - k]
+            ui = u[2, a - k : b - k]
+            a = b
+            zsi = np.uint64(zsa)  # unsigned indices: see _U2
+            z = zsi // _U3
+            sector = zsi - _U3 * z
+            is_ds = sector == _U_DS
+            mat = maturity[z]
+            gz = gain[z]
+            sub = subsidy[z]
+            hz = 0.25 * hazard[z]
+            bb = boost * boost_s[sector]
+            fc = fixed_cost[zsi]
+            data_risk = data_risk_s[sector]
+            ipdr = incident_p[z] * data_risk
+            inspz = inspection[z]
+            # B. adoption: adopters mature; a non-adopter's Bass hazard gated by net benefit
+            for j in range(n):
+                i = i0 + np.uint64(j)
+                d = digital[i]
+                ad = adopted[i]
+                g = gz * sqrt_size_rel[i]
+                c = adoption_cost * (1.0 - sub * sme[i])
+                x = hz * (2.0 * g / max(g + c, 1e-12))
+                dd[j] = d + (1.0 - d) * mat if ad else d
+                xx[j] = x
+                adf[j] = ad
+                # 1 - exp(-x) < x: a draw at or above x cannot adopt (no expm1 for most)
+                cnd[j] = (not ad) and ua[j] < x
+            # C. the few draws below x: adopt when below 1 - exp(-x)
+            for j in range(n):
+                if cnd[j] and ua[j] < -math.expm1(-xx[j]):
+                    adopted[i0 + np.uint64(j)] = True
+                    adf[j] = 1
+                    dd[j] = max(dd[j], 0.25)
+            # D. revenue multiplier exp(boost boost_s d), one exp per firm (it is also a
+            # services firm's activity); a non-adopter's is read back (see exp_arg above)
+            for j in range(n):
+                i = i0 + np.uint64(j)
+                y = bb * dd[j]
+                yy[j] = y
+                ee[j] = exp_val[i]
+                cnd[j] = adf[j] or not (exp_arg[i] == y)
+            cnt = 0
+            for j in range(n):
+                lst[cnt] = j
+                cnt += cnd[j]
+            for q in range(cnt):
+                j = lst[q]
+                e = math.exp(yy[j])
+                ee[j] = e
+                if not adf[j]:
+                    exp_arg[i0 + np.uint64(j)] = yy[j]
+                    exp_val[i0 + np.uint64(j)] = e
+            # E. exporting: Melitz selection per bloc on gravity revenue; variable profit
+            # r / sigma exceeds the fixed cost fc when r > fc sigma (no division per bloc)
+            for j in range(n):
+                i = i0 + np.uint64(j)
+                d = dd[j]
+                digital[i] = d
+                xx[j] = size[i] * ee[j]
+                fcs_[j] = fc * (1.0 - fcd * d) * sigma
+                yy[j] = lim if (is_ds and approval[i] != APPROVED) else 1.0  # r x 1.0 is r
+                fl[j] = 0.0
+                wnt[j] = 0
+                srv[j] = 0
+            for bl in range(nb):
+                rb = revenue[zsi, bl]
+                for j in range(n):
+                    r = rb * xx[j]
+                    fcs = fcs_[j]
+                    wnt[j] |= r > fcs
+                    r = r * yy[j]
+                    sv = r > fcs
+                    v = 0.25 * r if sv else 0.0
+                    exports[i0 + np.uint64(j), bl] = v
+                    fl[j] += v  # + 0.0 leaves a sum of non-negative flows unchanged
+                    srv[j] |= sv
+            # F. data-export application of services firms; the green channel approves at once
+            if is_ds:
+                grn = green[z]
+                for j in range(n):
+                    i = i0 + np.uint64(j)
+                    if approval[i] == NONE and wnt[j]:
+                        applied_step[i] = t
+                        if ug[j] < grn:
+                            approval[i] = APPROVED
+                            acc[z, 11] += 1.0
+                        else:
+                            approval[i] = PENDING
+            # G. incidents among data exporters; each firm's contributions to the totals
+            for j in range(n):
+                i = i0 + np.uint64(j)
+                dx = srv[j] and data_risk > 0.0 and ((not is_ds) or approval[i] == APPROVED)
+                rk = np.float64(risk[i])
+                insp = min(0.95, inspz * (rbc + risk_based * rk))
+                prob = ipdr * rk * volume[i] * (1.0 - insp) if dx else 0.0
+                inc = ui[j] < prob
+                incident[i] = inc
+                w = weight[i]
+                tot[0, j] = w * fl[j]
+                tot[1, j] = w * adf[j]
+                tot[2, j] = w * dd[j]
+                tot[3, j] = w * srv[j]
+                tot[4, j] = w * inc
+                tot[5, j] = w * dx
+                tot[6, j] = w * prob
+                tot[7, j] = w * (approval[i] == PENDING)
+                tot[8, j] = w * size[i] * ee[j]
+            # H. zone totals, each column summed in firm order (as one loop body summed them)
+            col = _U2 - sector  # columns 0 services, 1 e-commerce, 2 goods
+            s0 = acc[z, col]
+            s3 = acc[z, 3]
+            s4 = acc[z, 4]
+            s5 = acc[z, 5]
+            s6 = acc[z, 6]
+            s7 = acc[z, 7]
+            s8 = acc[z, 8]
+            s14 = acc[z, 14]
+            if is_ds:
+                s9 = acc[z, 9]
+                s10 = acc[z, 10]
+                s12 = acc[z, 12]
+                s13 = acc[z, 13]
+                s15 = acc[z, 15]
+                for j in range(n):
+                    s0 += tot[0, j]
+                    s3 += weight[i0 + np.uint64(j)]
+                    s4 += tot[1, j]
+                    s5 += tot[2, j]
+                    s6 += tot[3, j]
+                    s7 += tot[4, j]
+                    s8 += tot[5, j]
+                    s14 += tot[6, j]
+                    s12 += tot[4, j]
+                    s13 += tot[5, j]
+                    s15 += tot[6, j]
+                    s9 += tot[7, j]
+                    s10 += tot[8, j]
+                acc[z, 9] = s9
+                acc[z, 10] = s10
+                acc[z, 12] = s12
+                acc[z, 13] = s13
+                acc[z, 15] = s15
             else:
-                approval[i] = PENDING
-        # 4. incidents among data exporters
-        data_risk = data_risk_s[sector]
-        data_exporter = serving and data_risk > 0.0 and ((not is_ds) or approval[i] == APPROVED)
-        inc = False
-        prob = 0.0
-        if data_exporter:
-            rk = np.float64(risk[i])
-            insp = min(0.95, inspection[z] * ((1.0 - risk_based) + risk_based * rk))
-            prob = incident_p[z] * data_risk * rk * volume[i] * (1.0 - insp)
-            inc = u_incident < prob
-        incident[i] = inc
-        # zone totals
-        w = weight[i]
-        acc[z, _U2 - sector] += w * flow  # columns 0 services, 1 e-commerce, 2 goods
-        acc[z, 3] += w
-        acc[z, 4] += w * adopted[i]
-        acc[z, 5] += w * d
-        acc[z, 6] += w * serving
-        acc[z, 7] += w * inc
-        acc[z, 8] += w * data_exporter
-        acc[z, 14] += w * prob
-        if is_ds:
-            acc[z, 12] += w * inc
-            acc[z, 13] += w * data_exporter
-            acc[z, 15] += w * prob
-            acc[z, 9] += w * (approval[i] == PENDING)
-            acc[z, 10] += w * size[i] * e
+                for j in range(n):
+                    s0 += tot[0, j]
+                    s3 += weight[i0 + np.uint64(j)]
+                    s4 += tot[1, j]
+                    s5 += tot[2, j]
+                    s6 += tot[3, j]
+                    s7 += tot[4, j]
+                    s8 += tot[5, j]
+                    s14 += tot[6, j]
+            acc[z, col] = s0
+            acc[z, 3] = s3
+            acc[z, 4] = s4
+            acc[z, 5] = s5
+            acc[z, 6] = s6
+            acc[z, 7] = s7
+            acc[z, 8] = s8
+            acc[z, 14] = s14
 
 
 @njit(cache=True)
