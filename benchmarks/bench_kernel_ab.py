@@ -21,9 +21,7 @@ identical baseline models are built by the current tree, and the two kernels ste
 alternation (A, B, A, B, ... for ``--rounds`` x 5 quarters, the order swapped every other
 round, so neither kernel always runs on the same copy or first). Both must take the current
 kernel's arguments (an ``all_firms`` flag may be missing in one); the first quarter's zone
-totals are compared, so the record says whether the two compute the same thing. Each
-kernel steps firms whose export rows are in its own revision's memory order (Fortran since
-the phased kernel, C before), converted outside the timing.
+totals are compared, so the record says whether the two compute the same thing.
 """
 
 from __future__ import annotations
@@ -85,44 +83,30 @@ def load_kernel(path: Path, name: str):
 
 
 def quarter(kernel, model, t: int):
-    """One quarter of ``kernel``'s firm rule on ``model``'s firms (the current call, with the
-    ``all_firms`` flag only where the kernel takes it); returns the zone totals."""
+    """One quarter of ``kernel``'s firm rule on ``model``'s firms, called with the arguments
+    its own signature names (the ``all_firms`` flag and the exporters' list, ``ex_idx`` and
+    ``ex_val``, only where the kernel takes them); returns the zone totals."""
     import numpy as np
 
     f, inp = model.firms, model.zone_inputs(2)
     acc = np.zeros((f.n_zones, len(kernel.ACC)))
-    flag = (True,) if "all_firms" in inspect.signature(kernel.firm_quarter.py_func).parameters else ()
-    kernel.firm_quarter(
-        f._all, *flag, f.key, t,
-        f.zs, f.size, f.sqrt_size_rel, f.sme, f.weight, f.risk, f.volume, f.sector_boost, f.sector_data_risk,
-        f.digital_level, f.adopted, f.approval, f.applied_step, f.exports, f.incident, f.exp_arg, f.exp_val,
-        inp.revenue, inp.fixed_cost, inp.hazard, inp.gain, inp.subsidy, inp.maturity, inp.green, inp.incident,
-        inp.inspection, inp.sigma, inp.boost, inp.fixed_cost_digital_cut, inp.pending_penalty, inp.adoption_cost,
-        inp.risk_based, acc,
+    given = dict(
+        idx=f._all, all_firms=True, key=f.key, t=t,
+        zs=f.zs, size=f.size, sqrt_size_rel=f.sqrt_size_rel, sme=f.sme, weight=f.weight, risk=f.risk,
+        volume=f.volume, boost_s=f.sector_boost, data_risk_s=f.sector_data_risk,
+        digital=f.digital_level, adopted=f.adopted, approval=f.approval, applied_step=f.applied_step,
+        exports=f.exports, ex_idx=f._ex_idx, ex_val=f._ex_val, incident=f.incident, exp_arg=f.exp_arg,
+        exp_val=f.exp_val, revenue=inp.revenue, fixed_cost=inp.fixed_cost, hazard=inp.hazard, gain=inp.gain,
+        subsidy=inp.subsidy, maturity=inp.maturity, green=inp.green, incident_p=inp.incident,
+        inspection=inp.inspection, sigma=inp.sigma, boost=inp.boost, fcd=inp.fixed_cost_digital_cut,
+        pending_penalty=inp.pending_penalty, adoption_cost=inp.adoption_cost, risk_based=inp.risk_based, acc=acc,
     )  # fmt: skip
+    kernel.firm_quarter(*(given[p] for p in inspect.signature(kernel.firm_quarter.py_func).parameters))
     return acc
 
 
-def export_order(tree: Path) -> str:
-    """The memory order a revision's ``FirmPopulation`` gives its export rows: "F" since the
-    phased kernel (it stores each bloc's column as whole vectors), "C" before."""
-    return "F" if 'order="F"' in (tree / "ftzsim" / "model" / "firms.py").read_text(encoding="utf-8") else "C"
-
-
-def with_order(model, order: str) -> None:
-    """Give ``model``'s export rows the memory ``order`` (same values), outside the timing."""
-    import numpy as np
-
-    ex = model.firms.exports
-    if order == "F" and not ex.flags.f_contiguous:
-        model.firms.exports = np.asfortranarray(ex)
-    elif order == "C" and not ex.flags.c_contiguous:
-        model.firms.exports = np.ascontiguousarray(ex)
-
-
 def in_process(trees: dict[str, Path], firms: int, rounds: int) -> tuple[dict[str, list[float]], bool]:
-    """ns per firm-step of each revision's kernel, interleaved in this process (see above);
-    each kernel steps firms whose export rows have its own revision's memory order."""
+    """ns per firm-step of each revision's kernel, interleaved in this process (see above)."""
     import numpy as np
 
     from ftzsim import FTZModel
@@ -133,9 +117,6 @@ def in_process(trees: dict[str, Path], firms: int, rounds: int) -> tuple[dict[st
     for m in models:
         m.step()
     revs = list(trees)
-    order = {rev: export_order(tree) for rev, tree in trees.items()}
-    for rev, m in zip(revs, models, strict=True):
-        with_order(m, order[rev])
     first = [quarter(kernels[rev], m, 2) for rev, m in zip(revs, models, strict=True)]  # also compiles both
     same = bool(np.array_equal(first[0], first[1]))
     ns: dict[str, list[float]] = {rev: [] for rev in revs}
@@ -144,7 +125,6 @@ def in_process(trees: dict[str, Path], firms: int, rounds: int) -> tuple[dict[st
         for _ in range(5):
             pairs = list(zip(revs, models, strict=True))
             for rev, m in pairs if r % 2 == 0 else pairs[::-1]:
-                with_order(m, order[rev])
                 t0 = time.process_time()
                 quarter(kernels[rev], m, t)
                 ns[rev].append((time.process_time() - t0) / m.firms.n * 1e9)

@@ -116,9 +116,12 @@ class FirmPopulation:
         self.tiebreak = np.asarray(tiebreak, dtype=float)
         self.approval = np.zeros(n, dtype=np.int8)
         self.applied_step = np.full(n, -1, dtype=np.int32)
-        # Fortran order: each bloc's column is contiguous, so the kernel stores whole SIMD
-        # vectors of it (a row per firm would be a strided store per bloc)
-        self.exports = np.zeros((n, n_blocs), order="F")
+        self._exports = np.zeros((n, n_blocs))
+        # the population's step lists its exporters here instead of writing every row of
+        # ``exports`` (see the property); ``_ex_rows`` rows are valid, -1 when none pending
+        self._ex_idx = np.empty(n, dtype=np.int64)
+        self._ex_val = np.empty((n, n_blocs))
+        self._ex_rows = -1
         self.incident = np.zeros(n, dtype=bool)
         #: each firm's last ``exp(boost boost_s d)`` and its argument, kept by the kernel for
         #: non-adopters, whose digital level does not move (NaN: not computed yet)
@@ -140,6 +143,29 @@ class FirmPopulation:
         #: kernel reads 3 numbers instead of two float64 columns.
         self.sector_boost = SECTOR_BOOST.copy()
         self.sector_data_risk = SECTOR_DATA_RISK.copy()
+
+    @property
+    def exports(self) -> np.ndarray:
+        """Quarterly export value by bloc of each firm's last step (firms x blocs).
+
+        The population's step does not write this array: it lists the firms that export
+        (about one in six) with their values, and the list is spread into the array here, on
+        first read after the step (zeros, then the listed rows: the values the kernel
+        computed, copied). Writing every firm's row each quarter cost 4-5 ns per firm-step
+        at 1M firms (:func:`ftzsim.model.kernel.firm_quarter`). Read it through this
+        property: an array kept from an earlier read is refreshed only by reading it again."""
+        if self._ex_rows >= 0:
+            rows = self._ex_rows
+            self._ex_rows = -1
+            ex = self._exports
+            ex[...] = 0.0
+            ex[self._ex_idx[:rows]] = self._ex_val[:rows]
+        return self._exports
+
+    @exports.setter
+    def exports(self, value: np.ndarray) -> None:
+        self._exports = value
+        self._ex_rows = -1
 
     @property
     def boost_coef(self) -> np.ndarray:
@@ -177,17 +203,21 @@ class FirmPopulation:
             if idx.size and (idx.min() < 0 or idx.max() >= self.n):
                 raise IndexError(f"firm indices must be in 0..{self.n - 1}")
         acc = np.zeros((self.n_zones, len(ACC)))
-        firm_quarter(
+        # a subset's rows are written into the array, so it must hold every firm's values first
+        exports = self._exports if all_firms else self.exports
+        rows = firm_quarter(
             idx, all_firms, self.key, t,
             self.zs, self.size, self.sqrt_size_rel, self.sme, self.weight, self.risk, self.volume,
             self.sector_boost, self.sector_data_risk,
-            self.digital_level, self.adopted, self.approval, self.applied_step, self.exports, self.incident,
-            self.exp_arg, self.exp_val,
+            self.digital_level, self.adopted, self.approval, self.applied_step, exports, self._ex_idx, self._ex_val,
+            self.incident, self.exp_arg, self.exp_val,
             inp.revenue, inp.fixed_cost, inp.hazard, inp.gain, inp.subsidy, inp.maturity, inp.green, inp.incident,
             inp.inspection, inp.sigma, inp.boost, inp.fixed_cost_digital_cut, inp.pending_penalty, inp.adoption_cost,
             inp.risk_based,
             acc,
         )  # fmt: skip
+        if all_firms:
+            self._ex_rows = rows
         return acc
 
     def process_queues(self, capacity: np.ndarray, t: int, min_wait: int = 0) -> tuple[np.ndarray, np.ndarray]:
