@@ -57,7 +57,7 @@ _SOURCES = ("kernel.py", "zones.py", "compiled.py")
 MODES = ("auto", "aot", "jit")
 
 #: numba's array layouts as the NumPy flag that says an argument has it, aligned and
-#: writable: C-contiguous, Fortran-contiguous (the firms' export rows), any
+#: writable: C-contiguous, Fortran-contiguous, any
 _LAYOUT_FLAG = {"C": "carray", "F": "farray", "A": "behaved"}
 
 _REGISTRY: dict[str, list[Compiled]] = {}
