@@ -366,41 +366,32 @@ def firm_quarter(
             s7 = acc[z, 7]
             s8 = acc[z, 8]
             s14 = acc[z, 14]
-            if is_ds:
-                s9 = acc[z, 9]
-                s10 = acc[z, 10]
-                s12 = acc[z, 12]
-                s13 = acc[z, 13]
-                s15 = acc[z, 15]
-                for j in range(n):
-                    s0 += tot[0, j]
-                    s3 += weight[i0 + np.uint64(j)]
-                    s4 += tot[1, j]
-                    s5 += tot[2, j]
-                    s6 += tot[3, j]
-                    s7 += tot[4, j]
-                    s8 += tot[5, j]
-                    s14 += tot[6, j]
+            s9 = acc[z, 9]  # the services columns (summed for services firms only)
+            s10 = acc[z, 10]
+            s12 = acc[z, 12]
+            s13 = acc[z, 13]
+            s15 = acc[z, 15]
+            for j in range(n):
+                s0 += tot[0, j]
+                s3 += weight[i0 + np.uint64(j)]
+                s4 += tot[1, j]
+                s5 += tot[2, j]
+                s6 += tot[3, j]
+                s7 += tot[4, j]
+                s8 += tot[5, j]
+                s14 += tot[6, j]
+                if is_ds:  # the same for the whole run: the compiler hoists it out of the loop
                     s12 += tot[4, j]
                     s13 += tot[5, j]
                     s15 += tot[6, j]
                     s9 += tot[7, j]
                     s10 += tot[8, j]
+            if is_ds:
                 acc[z, 9] = s9
                 acc[z, 10] = s10
                 acc[z, 12] = s12
                 acc[z, 13] = s13
                 acc[z, 15] = s15
-            else:
-                for j in range(n):
-                    s0 += tot[0, j]
-                    s3 += weight[i0 + np.uint64(j)]
-                    s4 += tot[1, j]
-                    s5 += tot[2, j]
-                    s6 += tot[3, j]
-                    s7 += tot[4, j]
-                    s8 += tot[5, j]
-                    s14 += tot[6, j]
             acc[z, col] = s0
             acc[z, 3] = s3
             acc[z, 4] = s4
