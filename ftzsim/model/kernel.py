@@ -129,6 +129,18 @@ def firm_uniforms(key, t, idx):
 
 
 # ---------------------------------------------------------------------- the firm rule
+@njit(cache=True, inline="always")
+def _compact(flags, n, out):
+    """Write the positions ``j < n`` where ``flags[j]`` is set into ``out``, in order, and
+    return their count. Branch-free (every position is written, the count advances by the
+    flag), so an unpredictable flag costs no mispredicted branches."""
+    cnt = 0
+    for j in range(n):
+        out[cnt] = j
+        cnt += flags[j]
+    return cnt
+
+
 @njit(cache=True)
 def firm_potential(idx, zs, size, boost_s, digital, revenue, fixed_cost, boost, fcd):
     """Full-approval revenue by bloc and fixed cost for firms ``idx`` (used at set-up)."""
@@ -275,10 +287,7 @@ def firm_quarter(
                 yy[j] = y
                 ee[j] = exp_val[i]
                 cnd[j] = adf[j] or not (exp_arg[i] == y)
-            cnt = 0
-            for j in range(n):
-                lst[cnt] = j
-                cnt += cnd[j]
+            cnt = _compact(cnd, n, lst)
             for q in range(cnt):
                 j = lst[q]
                 e = math.exp(yy[j])
@@ -311,10 +320,7 @@ def firm_quarter(
                     fl[j] += v  # + 0.0 leaves a sum of non-negative flows unchanged
                     srv[j] |= sv
             if all_firms:  # the exporters' rows only (see above)
-                cx = 0
-                for j in range(n):
-                    lst[cx] = j
-                    cx += srv[j]
+                cx = _compact(srv, n, lst)
                 for q in range(cx):
                     j = lst[q]
                     ex_idx[ne] = i0 + np.uint64(j)
